@@ -1,0 +1,35 @@
+# Autonome: `make demo` runs the product, `make test` passes the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo drill test lint bench venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/autonome drill
+
+drill: $(STAMP)
+	$(VENV)/bin/autonome drill
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check appliance drivers tests bench
+	$(VENV)/bin/ruff format --check appliance drivers tests bench
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache
