@@ -1,0 +1,42 @@
+"""Journal events of a till: what happened besides sales."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["EventType", "make_event"]
+
+
+class EventType(StrEnum):
+    BOOT = "boot"
+    MODE_CHANGED = "mode_changed"
+    SNAPSHOT_INSTALLED = "snapshot_installed"
+    SNAPSHOT_REJECTED = "snapshot_rejected"
+    UPLOAD_STARTED = "upload_started"
+    UPLOAD_FINISHED = "upload_finished"
+    UPLOAD_INTERRUPTED = "upload_interrupted"
+    CLOCK_BACKWARDS = "clock_backwards"
+    #: NF525 logs the start of offline work; so do we.
+    AUTONOMOUS_STARTED = "autonomous_started"
+
+
+def make_event(
+    type: EventType | str,
+    *,
+    event_id: str,
+    till_id: int,
+    at: datetime,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if at.tzinfo is None:
+        raise ValueError("event time must carry its time zone")
+    return {
+        "kind": "event",
+        "event_id": event_id,
+        "till_id": till_id,
+        "at": at.isoformat(),
+        "type": str(EventType(type)),
+        "data": dict(data or {}),
+    }
