@@ -1,0 +1,78 @@
+"""`autonome`: one command for every role of the appliance.
+
+Each sub-command lives with its layer and is imported only when asked for,
+so starting a till never loads the server and importing this module does
+nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+USAGE = """usage: autonome COMMAND [ARGS]
+
+commands:
+  server     run the store server, or manage it (init, enroll-code, revoke-till,
+             import-csv, pending, report, journal)
+  snapshot   build the store snapshot now (snapshot build --data DIR)
+  till       run a till (till --headless --data DIR) or enrol it (till enroll ...)
+  enroll     same as `till enroll`
+  drill      the outage drill: server, two tills, a crash, autonomous sales, upload
+  help       this text
+
+`autonome COMMAND --help` tells more.
+"""
+
+
+def _server(argv: Sequence[str]) -> int:
+    from appliance.server.cli import main
+
+    return main(list(argv))
+
+
+def _snapshot(argv: Sequence[str]) -> int:
+    from appliance.server.cli import snapshot_main
+
+    return snapshot_main(list(argv))
+
+
+def _till(argv: Sequence[str]) -> int:
+    from appliance.till.cli import main
+
+    return main(list(argv))
+
+
+def _enroll(argv: Sequence[str]) -> int:
+    return _till(["enroll", *argv])
+
+
+def _drill(argv: Sequence[str]) -> int:
+    from appliance.drill import main
+
+    return main(list(argv))
+
+
+COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
+    "server": _server,
+    "snapshot": _snapshot,
+    "till": _till,
+    "enroll": _enroll,
+    "drill": _drill,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("help", "-h", "--help"):
+        print(USAGE, end="")
+        return 0
+    command = COMMANDS.get(args[0])
+    if command is None:
+        print(f"autonome: unknown command {args[0]!r}\n\n{USAGE}", file=sys.stderr, end="")
+        return 2
+    return int(command(args[1:]) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
