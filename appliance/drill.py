@@ -1,0 +1,215 @@
+"""`autonome drill`: the outage drill, on loopback, with throw-away data.
+
+1. start a store server and two headless tills;
+2. sell online;
+3. kill the server with SIGKILL;
+4. answer "autonomous" and keep selling;
+5. restart the server, then restart the tills;
+6. answer "send";
+7. read the server's journal and check it against every acknowledged sale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from appliance.domain import verify_chain
+from appliance.processes import ProcessError, ServerProcess, TillProcess, autonome
+
+__all__ = ["main", "run_drill"]
+
+DEMO_CASHIER = ("c1", "1234")
+
+
+class Drill:
+    def __init__(self, root: Path, *, online: int, offline: int, say) -> None:
+        self.root = root
+        self.online = online
+        self.offline = offline
+        self.say = say
+        self.server = ServerProcess(root / "server")
+        self.tills = [TillProcess(root / f"till{i}", f"till {i}") for i in (1, 2)]
+        self.acknowledged: dict[str, dict[str, Any]] = {}
+        self.rng = random.Random(20261128)
+        self.barcodes: list[str] = []
+
+    # -- steps ---------------------------------------------------------------
+    def start_store(self) -> None:
+        self.server.data.mkdir(parents=True)
+        self.server.init("--demo")
+        autonome("snapshot", "build", "--data", str(self.server.data))
+        self.server.start()
+        self.barcodes = self._demo_barcodes()
+        for till in self.tills:
+            till.enroll(self.server.enrolment_code(till.name), self.server.url)
+            till.start(self.server.url)
+        for till in self.tills:
+            till.wait_event("mode", mode="ONLINE", timeout=20)
+            till.send("login", cashier=DEMO_CASHIER[0], pin=DEMO_CASHIER[1])
+            till.wait_event("logged_in")
+        self.say(f"1. server {self.server.url} and two tills online")
+
+    def sell(self, till: TillProcess, count: int) -> None:
+        for _ in range(count):
+            for code in self.rng.sample(self.barcodes, self.rng.randint(1, 4)):
+                till.send("scan", code=code)
+                till.wait_event("line_added")
+            till.send("pay", method="cash", amount=100_00)
+            ev = till.wait_event("sale_closed")
+            self.acknowledged[ev["sale_id"]] = ev
+
+    def sell_online(self) -> None:
+        for till in self.tills:
+            self.sell(till, self.online)
+        self.say(f"2. sold {2 * self.online} sales online")
+
+    def kill_server(self) -> None:
+        t0 = time.monotonic()
+        self.server.kill()
+        for till in self.tills:
+            till.wait_event("question", timeout=10, id="go_autonomous")
+        self.say(
+            "3. server killed (SIGKILL); both tills asked to go autonomous "
+            f"after {time.monotonic() - t0:.1f} s"
+        )
+
+    def sell_autonomous(self) -> None:
+        for till in self.tills:
+            till.send("answer", question="go_autonomous", answer="yes")
+            till.wait_event("mode", mode="AUTONOMOUS")
+            self.sell(till, self.offline)
+        self.say(f"4. answered 'autonomous' and sold {2 * self.offline} sales without the server")
+
+    def restart(self) -> None:
+        self.server.start()
+        for till in self.tills:
+            till.quit()
+        for till in self.tills:
+            till.start(self.server.url)
+        self.say("5. server restarted on the same data, tills restarted")
+
+    def send_sales(self) -> None:
+        for till in self.tills:
+            q = till.wait_event("question", timeout=20, id="send_sales")
+            self.say(f"   {till.name} asks: {q.get('text', '')}")
+            till.send("answer", question="send_sales", answer="send")
+            till.wait_event("upload_finished", timeout=60)
+            till.wait_event("mode", mode="ONLINE", timeout=20)
+        self.say("6. answered 'send': both tills uploaded and are online")
+
+    def read_journal(self) -> dict[str, Any]:
+        records: list[dict[str, Any]] = []
+        for till_id in self._till_ids():
+            after = 0
+            while True:
+                r = self.server.api(
+                    "GET", "/api/v1/journal", params={"till_id": till_id, "after_seq": after}
+                )
+                r.raise_for_status()
+                page = r.json()
+                page = page.get("sales", page) if isinstance(page, dict) else page
+                if not page:
+                    break
+                records.extend(page)
+                after = max(int(s["seq"]) for s in page)
+        ids = Counter(s["sale_id"] for s in records)
+        by_till: dict[int, list[dict[str, Any]]] = {}
+        for s in records:
+            by_till.setdefault(int(s["till_id"]), []).append(s)
+        chain_ok = all(not verify_chain(v) for v in by_till.values())
+        integrity = self.server.api("GET", "/api/v1/integrity").json()
+        chain_ok = chain_ok and not integrity
+        missing = [sid for sid in self.acknowledged if sid not in ids]
+        return {
+            "sales_made": len(self.acknowledged),
+            "sales_in_journal": len(records),
+            "autonomous_sales": sum(1 for s in records if s.get("mode") == "autonomous"),
+            "missing": len(missing),
+            "duplicates": sum(n - 1 for n in ids.values() if n > 1),
+            "chain_ok": chain_ok,
+        }
+
+    def stop(self) -> None:
+        for till in self.tills:
+            till.quit()
+        self.server.stop()
+
+    # -- helpers ---------------------------------------------------------------
+    def _demo_barcodes(self) -> list[str]:
+        newest = max(
+            (self.server.data / "snapshots").glob("snapshot-*.json"),
+            key=lambda p: int(p.stem.split("-")[1]),
+        )
+        doc = json.loads(newest.read_text())
+        return [row["code"] for row in doc["barcodes"].values()]
+
+    def _till_ids(self) -> list[int]:
+        ids = []
+        for till in self.tills:
+            ids.append(int(json.loads((till.data / "till.json").read_text())["till_id"]))
+        return ids
+
+
+def run_drill(*, online: int = 5, offline: int = 10, say=print, keep: Path | None = None):
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="autonome-drill-") as tmp:
+        root = keep or Path(tmp)
+        drill = Drill(root, online=online, offline=offline, say=say)
+        try:
+            drill.start_store()
+            drill.sell_online()
+            drill.kill_server()
+            drill.sell_autonomous()
+            drill.restart()
+            drill.send_sales()
+            result = drill.read_journal()
+            say("7. journal read from the server")
+        finally:
+            drill.stop()
+    result["seconds"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def _report(r: dict[str, Any]) -> str:
+    verdict = (
+        "PASS: the store journal is complete"
+        if r["missing"] == 0 and r["duplicates"] == 0 and r["chain_ok"]
+        else "FAIL"
+    )
+    return (
+        f"\nsales acknowledged to cashiers : {r['sales_made']}\n"
+        f"sales in the store journal     : {r['sales_in_journal']}\n"
+        f"  of which made autonomously   : {r['autonomous_sales']}\n"
+        f"missing                        : {r['missing']}\n"
+        f"counted twice                  : {r['duplicates']}\n"
+        f"hash chains                    : {'verified' if r['chain_ok'] else 'BROKEN'}\n"
+        f"drill time                     : {r['seconds']} s\n{verdict}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="autonome drill", description=__doc__.splitlines()[0])
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--online", type=int, default=5, help="sales per till before the outage")
+    p.add_argument("--offline", type=int, default=10, help="sales per till while autonomous")
+    p.add_argument("--keep", type=Path, help="keep the drill's data in this folder")
+    a = p.parse_args(argv)
+    say = (lambda *_: None) if a.json else (lambda m: print(m, flush=True))
+    if a.keep:
+        a.keep.mkdir(parents=True, exist_ok=False)
+    try:
+        result = run_drill(online=a.online, offline=a.offline, say=say, keep=a.keep)
+    except ProcessError as e:
+        print(f"drill failed: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(result) if a.json else _report(result))
+    ok = result["missing"] == 0 and result["duplicates"] == 0 and result["chain_ok"]
+    return 0 if ok else 1

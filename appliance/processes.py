@@ -1,0 +1,221 @@
+"""A store server and headless tills as real processes, for the drill and the tests.
+
+Everything goes through the product's own doors: the `autonome` command line,
+the headless till's JSON lines and the server's HTTP API. Nothing here
+imports the server or the till core.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+__all__ = ["ProcessError", "ServerProcess", "TillProcess", "autonome", "free_port"]
+
+LISTENING = re.compile(r"listening on (http://\S+)")
+
+
+class ProcessError(RuntimeError):
+    """A server or till process did not do what was expected in time."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _command() -> list[str]:
+    return [sys.executable, "-m", "appliance"]
+
+
+def autonome(*args: str, timeout: float = 60) -> str:
+    """Run one `autonome` command to its end; its stdout, or ProcessError."""
+    done = subprocess.run(
+        [*_command(), *args], capture_output=True, text=True, timeout=timeout, env=_env()
+    )
+    if done.returncode != 0:
+        raise ProcessError(f"autonome {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class ServerProcess:
+    """`autonome server run` on loopback, with its data in a folder."""
+
+    def __init__(self, data: Path, *, port: int | None = None, mdns: bool = True) -> None:
+        self.data = Path(data)
+        self.port = port or free_port()
+        self.mdns = mdns
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = self.data / "server.log"
+
+    def init(self, *extra: str) -> None:
+        autonome("server", "init", "--data", str(self.data), *extra, timeout=300)
+
+    def enrolment_code(self, name: str) -> str:
+        out = autonome("server", "enroll-code", "--data", str(self.data), "--name", name)
+        return out.strip().splitlines()[-1].split()[-1]
+
+    def admin_token(self) -> str:
+        return (self.data / "admin.token").read_text().strip()
+
+    def start(self, timeout: float = 30) -> ServerProcess:
+        args = [
+            *_command(),
+            "server",
+            "run",
+            "--data",
+            str(self.data),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        args += ["--mdns-interface", "127.0.0.1"] if self.mdns else ["--no-mdns"]
+        log = open(self.log, "a")  # noqa: SIM115 - the child keeps it
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=log, text=True, env=_env()
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise ProcessError(f"server exited at start; see {self.log}")
+            if LISTENING.search(line):
+                threading.Thread(target=self._drain, daemon=True).start()
+                return self
+        raise ProcessError("server did not start in time")
+
+    def _drain(self) -> None:
+        proc = self.proc
+        if proc is not None and proc.stdout is not None:
+            for _ in proc.stdout:
+                pass
+
+    def kill(self) -> None:
+        """SIGKILL: the power cut of a server."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def api(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.admin_token()}"}
+        return httpx.request(method, self.url + path, headers=headers, timeout=30, **kw)
+
+
+class TillProcess:
+    """`autonome till --headless`: JSON commands in, JSON events out."""
+
+    def __init__(self, data: Path, name: str) -> None:
+        self.data = Path(data)
+        self.name = name
+        self.proc: subprocess.Popen[str] | None = None
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.history: list[dict[str, Any]] = []
+        self.log = self.data.parent / f"{self.data.name}.log"
+
+    def enroll(self, code: str, server_url: str) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        autonome("till", "enroll", "--data", str(self.data), "--code", code, "--server", server_url)
+
+    def start(self, server_url: str | None = None) -> TillProcess:
+        args = [*_command(), "till", "--headless", "--data", str(self.data)]
+        args += ["--mdns-interface", "127.0.0.1"]
+        if server_url:
+            args += ["--server", server_url]
+        log = open(self.log, "a")  # noqa: SIM115 - the child keeps it
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=_env(),
+        )
+        log.close()
+        self.events = queue.Queue()
+        threading.Thread(target=self._read, args=(self.proc, self.events), daemon=True).start()
+        return self
+
+    @staticmethod
+    def _read(proc: subprocess.Popen[str], out: queue.Queue[dict[str, Any]]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            try:
+                out.put(json.loads(line))
+            except ValueError:
+                out.put({"event": "unreadable", "line": line})
+        out.put({"event": "exited"})
+
+    def send(self, cmd: str, **args: Any) -> None:
+        if self.proc is None or self.proc.stdin is None or self.proc.poll() is not None:
+            raise ProcessError(f"{self.name} is not running")
+        self.proc.stdin.write(json.dumps({"cmd": cmd, **args}) + "\n")
+        self.proc.stdin.flush()
+
+    def wait_for(
+        self, match: Callable[[dict[str, Any]], bool], timeout: float = 15, what: str = ""
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ProcessError(f"{self.name}: no {what or 'expected event'} in {timeout} s")
+            try:
+                ev = self.events.get(timeout=left)
+            except queue.Empty:
+                continue
+            self.history.append(ev)
+            if ev.get("event") == "exited":
+                raise ProcessError(f"{self.name} exited while waiting for {what}; see {self.log}")
+            if match(ev):
+                return ev
+
+    def wait_event(self, name: str, timeout: float = 15, **fields: Any) -> dict[str, Any]:
+        def match(ev: dict[str, Any]) -> bool:
+            return ev.get("event") == name and all(ev.get(k) == v for k, v in fields.items())
+
+        return self.wait_for(match, timeout, what=f"{name} {fields or ''}".strip())
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def quit(self, timeout: float = 10) -> None:
+        if self.proc and self.proc.poll() is None:
+            try:
+                self.send("quit")
+                self.proc.wait(timeout)
+            except (ProcessError, OSError, subprocess.TimeoutExpired):
+                self.kill()
