@@ -1,0 +1,25 @@
+"""Constants of the till-server protocol."""
+
+from __future__ import annotations
+
+__all__ = [
+    "API_PREFIX",
+    "API_VERSION",
+    "DEFAULT_PORT",
+    "MAX_BATCH",
+    "MAX_BODY",
+    "SERVICE_TYPE",
+    "SNAPSHOT_SHA_HEADER",
+    "TILL_LAST_SEQ_HEADER",
+]
+
+API_VERSION = "v1"
+API_PREFIX = f"/api/{API_VERSION}"
+SERVICE_TYPE = "_autonome._tcp.local."
+DEFAULT_PORT = 8470
+#: Largest request body the server reads (8 MiB); more gets 413.
+MAX_BODY = 8 * 1024 * 1024
+#: Most records in one outbox upload; more gets 413.
+MAX_BATCH = 2000
+SNAPSHOT_SHA_HEADER = "X-Snapshot-Sha256"
+TILL_LAST_SEQ_HEADER = "X-Till-Last-Seq"
