@@ -1,0 +1,77 @@
+"""`till.json`: who this till is (id, token, its server) and its settings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .fsio import atomic_write
+
+__all__ = ["CONFIG_NAME", "NotEnrolled", "Settings", "TillConfig"]
+
+CONFIG_NAME = "till.json"
+
+
+class NotEnrolled(RuntimeError):
+    """The data folder holds no enrolled till."""
+
+
+@dataclass
+class Settings:
+    heartbeat_s: float = 1.0  # GET /health this often when online
+    request_timeout_s: float = 1.0  # connect and read timeout of a lookup or a sale
+    upload_timeout_s: float = 10.0  # read timeout of a batch upload or a snapshot download
+    discovery_timeout_s: float = 3.0  # how long to look for the server at start
+    mdns_interfaces: list[str] = field(default_factory=list)  # [] = every interface
+    mdns: bool = True
+    upload_batch: int = 500
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class TillConfig:
+    till_id: int
+    token: str = field(repr=False)
+    server_id: str
+    server_url: str | None = None
+    name: str = ""
+    settings: Settings = field(default_factory=Settings)
+
+    @classmethod
+    def load(cls, data_dir: Path) -> TillConfig:
+        path = Path(data_dir) / CONFIG_NAME
+        try:
+            raw = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise NotEnrolled(
+                f"no {CONFIG_NAME} in {data_dir}: enrol this till first "
+                "(autonome till enroll --data DIR --code CODE)"
+            ) from None
+        return cls(
+            till_id=int(raw["till_id"]),
+            token=str(raw["token"]),
+            server_id=str(raw["server_id"]),
+            server_url=raw.get("server_url"),
+            name=str(raw.get("name", "")),
+            settings=Settings.from_dict(raw.get("settings") or {}),
+        )
+
+    def save(self, data_dir: Path) -> None:
+        body = asdict(self)
+        atomic_write(
+            Path(data_dir) / CONFIG_NAME,
+            (json.dumps(body, indent=2) + "\n").encode(),
+            mode=0o600,
+        )
+
+    def public(self) -> dict[str, Any]:
+        """What may be shown or logged: everything but the token."""
+        body = asdict(self)
+        body.pop("token")
+        return body

@@ -1,0 +1,66 @@
+"""Small durable-file helpers: atomic replace, fsync of a folder, checksummed lines."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+__all__ = ["atomic_write", "checksum", "encode_line", "fsync_dir", "read_int", "split_line"]
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a file's creation or rename in `path` durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace `path` with `data`: temp file, fsync, rename, fsync the folder."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def read_int(path: Path, default: int = 0) -> int:
+    """An integer kept alone in a small file (a cursor); `default` when absent."""
+    try:
+        text = Path(path).read_text().strip()
+    except FileNotFoundError:
+        return default
+    return int(text) if text else default
+
+
+def checksum(payload: bytes) -> bytes:
+    """First 16 hex digits of the payload's sha256, as ASCII bytes."""
+    return hashlib.sha256(payload).hexdigest()[:16].encode("ascii")
+
+
+def encode_line(payload: bytes) -> bytes:
+    """`<checksum> <payload>\\n`: one record of an append-only log."""
+    if b"\n" in payload:
+        raise ValueError("a log payload must fit on one line")
+    return checksum(payload) + b" " + payload + b"\n"
+
+
+def split_line(line: bytes) -> bytes | None:
+    """The payload of a complete line (newline removed), or None if its checksum is wrong."""
+    if len(line) < 18 or line[16:17] != b" ":
+        return None
+    payload = line[17:]
+    if checksum(payload) != line[:16]:
+        return None
+    return payload

@@ -1,0 +1,222 @@
+"""The till's outbox: every closed sale, durable before it is acknowledged.
+
+`outbox.log` is append-only, one sale a line (`<16 hex of sha256> <JSON>`),
+one write and one fsync per sale. `outbox.acked` holds the highest contiguous
+seq the server holds; the sales above it are pending. Online the outbox
+drains at once; autonomous it waits for the upload the cashier confirms.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fcntl
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from appliance.domain import GENESIS
+
+from .fsio import atomic_write, read_int
+from .linelog import LineLog, LogWriteError
+
+__all__ = ["Entry", "Outbox", "OutboxBusy", "OutboxWriteError"]
+
+log = logging.getLogger(__name__)
+
+LOG_NAME = "outbox.log"
+ACKED_NAME = "outbox.acked"
+_SEQ = re.compile(rb'"seq"\s*:\s*(\d+)')
+_HASH = re.compile(rb'"hash"\s*:\s*"([0-9a-f]{64})"')
+
+
+class OutboxWriteError(LogWriteError):
+    """The sale could not be made durable: it must stay open on screen."""
+
+
+class OutboxBusy(RuntimeError):
+    """Another till process already works on this data folder."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the outbox: a sale, or a line that could not be read (`raw`)."""
+
+    offset: int
+    length: int
+    seq: int | None
+    autonomous: bool = False
+    raw: bytes | None = None
+    after_seq: int = 0  # for a raw line: the seq of the good sale before it
+
+    @property
+    def key(self) -> float:
+        return float(self.seq) if self.raw is None else self.after_seq + 0.5
+
+
+class Outbox:
+    def __init__(self, directory: Path) -> None:
+        self.dir = Path(directory)
+        self._log = LineLog(self.dir / LOG_NAME)
+        self._entries: list[Entry] = []
+        self._keys: list[float] = []
+        self.last_seq = 0
+        self.last_hash = GENESIS
+        self.last_closed_at: str | None = None
+        self.acked = 0
+        #: what `open` found: bytes of a torn last line cut away, lines kept aside
+        self.torn: bytes = b""
+        self.kept_aside: list[Entry] = []
+        self._lock_file: Any = None
+
+    @classmethod
+    def open(cls, directory: Path) -> Outbox:
+        box = cls(directory)
+        box._open()
+        return box
+
+    def _open(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(self.dir / ".till.lock", "a")  # noqa: SIM115 - held while open
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            raise OutboxBusy(f"another till process is using {self.dir}") from None
+        found = self._log.open()
+        self.torn = found.torn
+        if found.torn:
+            log.warning(
+                "outbox: cut a torn last line (%d bytes, never acknowledged)", len(found.torn)
+            )
+        items: list[tuple[int, int, bytes | None, bytes | None]] = []
+        for off, length, payload in found.good:
+            items.append((off, length, payload, None))
+        for off, raw in found.bad:
+            items.append((off, len(raw) + 1, None, raw))
+        items.sort()
+        self._index(items)
+        self.acked = read_int(self.dir / ACKED_NAME)
+        self.last_seq = max(self.last_seq, self.acked)
+
+    def _index(self, items: list[tuple[int, int, bytes | None, bytes | None]]) -> None:
+        last_good: dict[str, Any] | None = None
+        prev_seq = 0
+        raws: list[tuple[int, int, bytes]] = []
+        last_raw_hash: str | None = None
+
+        def flush_raws(next_seq: int | None) -> None:
+            gap = None if next_seq is None else next_seq - prev_seq - 1
+            for i, (off, length, raw) in enumerate(raws):
+                m = _SEQ.search(raw)
+                seq = int(m.group(1)) if m else None
+                if seq is None or seq <= prev_seq or (next_seq is not None and seq >= next_seq):
+                    seq = prev_seq + 1 + i if gap is None or gap == len(raws) else None
+                entry = Entry(off, length, seq, raw=raw, after_seq=prev_seq)
+                self._entries.append(entry)
+                self._keys.append(entry.key)
+                self.kept_aside.append(entry)
+                if seq is not None:
+                    self.last_seq = max(self.last_seq, seq)
+            raws.clear()
+
+        for off, length, payload, raw in items:
+            record = _parse(payload) if payload is not None else None
+            if record is None:
+                raw = raw if raw is not None else payload
+                raws.append((off, length, raw))  # type: ignore[arg-type]
+                m = _HASH.search(raw)  # type: ignore[arg-type]
+                last_raw_hash = m.group(1).decode() if m else None
+                continue
+            seq = int(record["seq"])
+            flush_raws(seq)
+            entry = Entry(off, length, seq, autonomous=record.get("mode") == "autonomous")
+            self._entries.append(entry)
+            self._keys.append(entry.key)
+            self.last_seq = max(self.last_seq, seq)
+            prev_seq = seq
+            last_good = record
+            last_raw_hash = None
+        flush_raws(None)
+        if last_good is not None:
+            self.last_hash = str(last_good.get("hash", GENESIS))
+            self.last_closed_at = last_good.get("closed_at")
+        if last_raw_hash:  # the very last line is unreadable but names its hash
+            self.last_hash = last_raw_hash
+        if self.kept_aside:
+            log.warning("outbox: %d unreadable line(s) kept aside", len(self.kept_aside))
+
+    # -- writing ---------------------------------------------------------------
+    def append(self, record: dict[str, Any]) -> Entry:
+        """Make one closed sale durable (write + fsync). Raises OutboxWriteError."""
+        seq = record.get("seq")
+        if seq != self.last_seq + 1 or record.get("prev_hash") != self.last_hash:
+            raise ValueError(
+                f"sale seq {seq} does not follow the outbox (last seq {self.last_seq})"
+            )
+        payload = orjson.dumps(record)
+        try:
+            offset, length = self._log.append(payload)
+        except LogWriteError as e:
+            raise OutboxWriteError(e.errno, f"the sale was NOT saved: {e.strerror}") from e
+        entry = Entry(offset, length, seq, autonomous=record.get("mode") == "autonomous")
+        self._entries.append(entry)
+        self._keys.append(entry.key)
+        self.last_seq = seq
+        self.last_hash = record["hash"]
+        self.last_closed_at = record.get("closed_at")
+        return entry
+
+    def mark_acked(self, seq: int) -> None:
+        """The server holds every seq up to `seq`: persist the cursor atomically."""
+        seq = min(int(seq), self.last_seq)
+        if seq == self.acked:
+            return
+        atomic_write(self.dir / ACKED_NAME, f"{seq}\n".encode())
+        self.acked = seq
+
+    # -- reading ---------------------------------------------------------------
+    def pending(self, limit: int | None = None) -> list[Entry]:
+        """Lines the server does not hold yet, in file order."""
+        start = bisect.bisect_right(self._keys, self.acked)
+        end = len(self._entries) if limit is None else min(len(self._entries), start + limit)
+        return self._entries[start:end]
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._entries) - bisect.bisect_right(self._keys, self.acked)
+
+    @property
+    def autonomous_pending(self) -> int:
+        return sum(1 for e in self.pending() if e.autonomous or e.raw is not None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def load(self, entry: Entry) -> dict[str, Any]:
+        """What the server is sent for this line: the sale, or `{"raw": text}`."""
+        if entry.raw is not None:
+            item: dict[str, Any] = {"raw": entry.raw.decode("utf-8", "replace")}
+            if entry.seq is not None:
+                item["seq"] = entry.seq
+            return item
+        return orjson.loads(self._log.read(entry.offset, entry.length))
+
+    def close(self) -> None:
+        self._log.close()
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+
+def _parse(payload: bytes) -> dict[str, Any] | None:
+    try:
+        record = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("seq"), int):
+        return None
+    return record

@@ -1,0 +1,358 @@
+"""The till core: its mode, its questions to the cashier, its link to the server.
+
+`Till` is what a screen drives: commands are methods, what happens comes back
+as events (dicts) to the subscribers of `till.bus`. The sale commands live in
+`selling.py`, the background work (discovery, heartbeat, drain, upload) in
+`link.py`. Nothing runs until `start()`; `stop()` ends it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from appliance.domain import EventType, Sale
+
+from .bus import EventBus
+from .client import ServerClient, ServerError
+from .config import TillConfig
+from .discovery import Discovery, Sighting, probe
+from .eventlog import EventLog
+from .modes import ASKING_MODES, Mode, Question, Signal, ask_autonomous, ask_upload, step
+from .outbox import Outbox
+from .selling import Selling
+from .snapshot import Catalogue, SnapshotRejected, SnapshotStore
+
+__all__ = ["Till"]
+
+log = logging.getLogger(__name__)
+
+ANSWERS = {"yes": Signal.YES, "retry": Signal.RETRY, "send": Signal.SEND, "later": Signal.LATER}
+MAX_SNAPSHOT_TRIES = 3
+
+
+class Till(Selling):
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        config: TillConfig | None = None,
+        server_hint: str | None = None,
+        mdns_interfaces: list[str] | None = None,
+        mdns: bool | None = None,
+        now: Callable[[], datetime] | None = None,
+        client_factory: Callable[..., Any] = ServerClient,
+        probe_fn: Callable[..., Sighting | None] = probe,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.config = config or TillConfig.load(self.data_dir)
+        self.settings = self.config.settings
+        self.till_id = self.config.till_id
+        self.server_hint = server_hint
+        self.mdns_interfaces = (
+            list(mdns_interfaces) if mdns_interfaces else list(self.settings.mdns_interfaces)
+        )
+        self.use_mdns = self.settings.mdns if mdns is None else mdns
+        self.now = now or (lambda: datetime.now(UTC))
+        self.bus = EventBus()
+        self.lock = threading.RLock()
+        self.mode = Mode.BOOT
+        self.question: Question | None = None
+        self.outbox: Outbox = None  # type: ignore[assignment]  # set by open()
+        self.events: EventLog = None  # type: ignore[assignment]
+        self.snapshots = SnapshotStore(self.data_dir / "snapshot")
+        self.catalogue: Catalogue | None = None
+        self.server_url: str | None = self.config.server_url
+        self.server_snapshot: int | None = None
+        self.discovery: Discovery | None = None
+        self._client: Any = None
+        self._client_factory = client_factory
+        self.probe = probe_fn
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._pending_action: tuple[str, Any] | None = None
+        self.asked_back = False
+        self.back_seen: Sighting | None = None
+        self._snap_lock = threading.Lock()
+        self._snap_tries: dict[int, int] = {}
+        self.sale = Sale()
+        self.cashier: dict[str, Any] | None = None
+
+    # -- life ------------------------------------------------------------------
+    def open(self) -> None:
+        """Read the files (outbox, events, snapshot). No thread, no socket."""
+        self.outbox = Outbox.open(self.data_dir)
+        self.events = EventLog.open(self.data_dir, self.till_id, now=self.now)
+        self.catalogue = self.snapshots.load()
+        box = self.outbox
+        self.events.record(
+            EventType.BOOT,
+            last_seq=box.last_seq,
+            acked=box.acked,
+            pending=box.pending_count,
+            snapshot=self.catalogue.version if self.catalogue else None,
+            torn_bytes=len(box.torn),
+            kept_aside=len(box.kept_aside),
+        )
+        self.bus.publish("boot", **self.status_fields())
+        if box.torn or box.kept_aside:
+            self.bus.publish(
+                "outbox_repaired",
+                torn_bytes=len(box.torn),
+                kept_aside=len(box.kept_aside),
+                message="a torn last line (never acknowledged) was cut away; unreadable lines "
+                "are kept aside and will be sent to the server's quarantine",
+            )
+
+    def start(self, *, background: bool = True) -> None:
+        """Open, then look for the server (threads only when `background`)."""
+        from .link import Link
+
+        self.open()
+        if background:
+            if self.use_mdns:
+                self.discovery = Discovery(
+                    self.config.server_id,
+                    interfaces=self.mdns_interfaces,
+                    on_seen=self._mdns_seen,
+                    on_gone=self._mdns_gone,
+                )
+                try:
+                    self.discovery.start()
+                except OSError as e:
+                    log.warning("mDNS unavailable (%s): direct probes only", e)
+                    self.discovery = None
+            link = Link(self)
+            self._threads.append(link)
+            link.start()
+        self.signal(Signal.START)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        for t in self._threads:
+            t.join(timeout=15)
+        if self.discovery is not None:
+            self.discovery.stop()
+        if self._client is not None:
+            self._client.close()
+        if self.outbox is not None:
+            self.outbox.close()
+        if self.events is not None:
+            self.events.close()
+
+    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        return self.bus.subscribe(callback)
+
+    # -- the server --------------------------------------------------------------
+    def client(self) -> Any:
+        with self.lock:
+            if self._client is None:
+                if not self.server_url:
+                    raise ServerError("no_server", "no server address known yet")
+                self._client = self._client_factory(
+                    self.server_url,
+                    self.config.token,
+                    timeout=self.settings.request_timeout_s,
+                    long_timeout=self.settings.upload_timeout_s,
+                )
+            return self._client
+
+    def set_server(self, url: str) -> None:
+        with self.lock:
+            if url == self.server_url:
+                return
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+            self.server_url = url
+            if self.config.server_url != url:
+                self.config.server_url = url
+                try:
+                    self.config.save(self.data_dir)
+                except OSError as e:
+                    log.warning("cannot save the server address: %s", e)
+
+    def _mdns_seen(self, seen: Sighting) -> None:
+        self.back_seen = seen
+        self.wake.set()
+
+    def _mdns_gone(self, server_id: str) -> None:
+        if self.mode is Mode.ONLINE:
+            self.on_lost("the server said goodbye on the network (mDNS)")
+
+    # -- modes ---------------------------------------------------------------
+    def signal(self, signal: Signal, *, reason: str = "") -> bool:
+        """Apply one transition of modes.py; False when it means nothing now."""
+        with self.lock:
+            old = self.mode
+            new = step(old, signal)
+            if new is None:
+                return False
+            self.mode = new
+            self.question = None
+            self.events.record(EventType.MODE_CHANGED, **{"from": str(old), "to": str(new)})
+            if new is Mode.AUTONOMOUS:
+                self.events.record(EventType.AUTONOMOUS_STARTED, reason=reason or str(signal))
+            pending = self.outbox.pending_count
+            self.bus.publish(
+                "mode", mode=str(new), previous=str(old), server=self.server_url, pending=pending
+            )
+            if new is Mode.ASK_AUTONOMOUS:
+                self._ask(ask_autonomous(reason or "not found", pending))
+            elif new is Mode.ASK_UPLOAD:
+                self.asked_back = True  # "send N sales?" is asked once a run
+                self._ask(ask_upload(pending))
+            elif new is Mode.AUTONOMOUS:
+                self.back_seen = None  # only a later mDNS advert says it is back
+        self.wake.set()
+        if new in (Mode.ONLINE, Mode.AUTONOMOUS):
+            self.replay_pending()
+        return True
+
+    def _ask(self, question: Question) -> None:
+        self.question = question
+        self.bus.publish("question", **question.fields(pending=self.outbox.pending_count))
+
+    def on_found(self, seen: Sighting) -> None:
+        """The link found our server while DISCOVERING."""
+        self.set_server(seen.url)
+        self.server_snapshot = seen.snapshot_version
+        if self.catalogue is None and seen.snapshot_version is not None:
+            self.fetch_snapshot(seen.snapshot_version)
+        waiting = self.outbox.autonomous_pending
+        self.signal(Signal.FOUND_WITH_SALES if waiting else Signal.FOUND)
+
+    def on_not_found(self) -> None:
+        self.signal(Signal.NOT_FOUND, reason="the store server was not found on the network")
+
+    def on_lost(self, reason: str) -> None:
+        """Any request error or timeout, a failed heartbeat or an mDNS goodbye."""
+        log.warning("server lost: %s", reason)
+        self.signal(Signal.SERVER_LOST, reason=reason)
+
+    def on_server_back(self, seen: Sighting) -> None:
+        """Noticed while autonomous (passive mDNS + one probe): ask once per run."""
+        with self.lock:
+            if self.asked_back or self.mode is not Mode.AUTONOMOUS:
+                return
+            self.asked_back = True
+        self.set_server(seen.url)
+        self.signal(Signal.SERVER_BACK)
+
+    def on_upload_done(self) -> None:
+        self.signal(Signal.UPLOAD_DONE)
+
+    def on_upload_interrupted(self, reason: str) -> None:
+        self.signal(Signal.UPLOAD_INTERRUPTED, reason=reason)
+
+    def answer(self, question: str | None, answer: str) -> None:
+        with self.lock:
+            q = self.question
+            if q is None or (question and question != q.id):
+                self.error("no_such_question", f"there is no open question {question or ''}")
+                return
+            if answer not in q.choices:
+                self.error("bad_answer", f"answer one of {', '.join(q.choices)}")
+                return
+            self.bus.publish("answered", question=q.id, answer=answer)
+        self.signal(ANSWERS[answer])
+
+    def upload(self) -> None:
+        """The cashier's 'upload now': send every pending sale, in batches."""
+        with self.lock:
+            if self.mode is Mode.ASK_UPLOAD:
+                self.signal(Signal.SEND)
+                return
+            if self.mode not in (Mode.AUTONOMOUS, Mode.ONLINE):
+                self.error("cannot_upload_now", f"cannot start an upload in mode {self.mode}")
+                return
+            if not self.server_url:
+                self.error("no_server", "no store server address known yet")
+                return
+            self.signal(Signal.UPLOAD_NOW)
+
+    # -- snapshot --------------------------------------------------------------
+    def want_snapshot(self, version: int | None) -> None:
+        """Fetch `version` in the background if it is not the installed one."""
+        have = self.catalogue.version if self.catalogue else None
+        if version is None or version == have or self._snap_lock.locked():
+            return
+        if self._snap_tries.get(version, 0) >= MAX_SNAPSHOT_TRIES:
+            return
+        t = threading.Thread(
+            target=self.fetch_snapshot, args=(version,), name="till-snapshot", daemon=True
+        )
+        self._threads.append(t)
+        t.start()
+
+    def fetch_snapshot(self, version: int | None = None) -> bool:
+        """Download, check and install the server's snapshot; True when installed.
+
+        `version` is what was announced; the server's current one is fetched.
+        """
+        with self._snap_lock:
+            if self.catalogue is not None and self.catalogue.version == version:
+                return True
+            try:
+                client = self.client()
+                meta = client.snapshot_meta()
+                version = int(meta["version"])
+                if self.catalogue is not None and self.catalogue.version == version:
+                    return True
+                self._snap_tries[version] = self._snap_tries.get(version, 0) + 1
+                data, header_sha = client.snapshot(version)
+            except (ServerError, KeyError, ValueError, TypeError) as e:
+                log.warning("snapshot %s not downloaded: %s", version, e)
+                return False
+            expected = str(meta.get("sha256", ""))
+            try:
+                if header_sha and header_sha.lower() != expected.lower():
+                    raise SnapshotRejected("bad_sha256", "the server's two hashes disagree")
+                cat = self.snapshots.install(data, expected, version, self.config.server_id)
+            except SnapshotRejected as e:
+                self.events.record(EventType.SNAPSHOT_REJECTED, version=version, reason=e.reason)
+                self.error("snapshot_rejected", f"snapshot {version} rejected: {e.message}")
+                return False
+            except OSError as e:
+                self.error("snapshot_not_saved", f"snapshot {version} not saved: {e}")
+                return False
+            self.catalogue = cat
+            self.events.record(EventType.SNAPSHOT_INSTALLED, version=version, size=len(data))
+            self.bus.publish("snapshot_installed", version=version, articles=len(cat.articles))
+            return True
+
+    # -- status ----------------------------------------------------------------
+    def status_fields(self) -> dict[str, Any]:
+        box = self.outbox
+        return {
+            "mode": str(self.mode),
+            "till_id": self.till_id,
+            "server": self.server_url,
+            "server_id": self.config.server_id,
+            "pending": box.pending_count if box else 0,
+            "offline_pending": box.autonomous_pending if box else 0,
+            "last_seq": box.last_seq if box else 0,
+            "acked": box.acked if box else 0,
+            "snapshot_version": self.catalogue.version if self.catalogue else None,
+            "cashier": self.cashier.get("cashier_id") if self.cashier else None,
+            "question": self.question.id if self.question else None,
+        }
+
+    def status(self) -> dict[str, Any]:
+        with self.lock:
+            fields = self.status_fields()
+            fields["sale"] = self.sale_summary()
+            return self.bus.publish("status", **fields)
+
+    @property
+    def asking(self) -> bool:
+        return self.mode in ASKING_MODES
+
+    def error(self, code: str, message: str, **extra: Any) -> dict[str, Any]:
+        return self.bus.publish("error", code=code, message=message, **extra)

@@ -1,0 +1,177 @@
+"""The nightly snapshot on the till: installed atomically, read into dict indexes.
+
+A snapshot is one TinyDB JSON document (tables meta, articles, barcodes,
+screens, cashiers, vat, printers). A till never works on a partial or corrupt
+one: the bytes are checked against the announced sha256 and version, parsed
+and validated before `current.json` is replaced, and the replaced one stays as
+`previous.json`, the fallback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .fsio import fsync_dir
+
+__all__ = ["Catalogue", "SnapshotRejected", "SnapshotStore"]
+
+log = logging.getLogger(__name__)
+
+REQUIRED_TABLES = ("meta", "articles", "barcodes")
+
+
+class SnapshotRejected(ValueError):
+    """A snapshot that must not be installed; `reason` is a short code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def _rows(doc: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    rows = doc.get(table) or {}
+    if not isinstance(rows, dict):
+        raise SnapshotRejected("bad_table", f"table {table!r} is not a TinyDB table")
+    return [r for r in rows.values() if isinstance(r, dict)]
+
+
+@dataclass
+class Catalogue:
+    """What a till sells from: articles by barcode and by id, cashiers, screens."""
+
+    version: int
+    built_at: str | None = None
+    server_id: str | None = None
+    articles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    barcodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cashiers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    screens: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_document(cls, doc: Any) -> Catalogue:
+        if not isinstance(doc, dict):
+            raise SnapshotRejected("not_a_snapshot", "the snapshot is not a JSON object")
+        for table in REQUIRED_TABLES:
+            if table not in doc:
+                raise SnapshotRejected("missing_table", f"the snapshot has no {table!r} table")
+        meta = _rows(doc, "meta")
+        version = meta[0].get("version") if meta else None
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise SnapshotRejected("bad_meta", "the snapshot's meta has no integer version")
+        cat = cls(version, meta[0].get("built_at"), meta[0].get("server_id"))
+        articles = cat.articles
+        for row in _rows(doc, "articles"):
+            aid = row.get("article_id", row.get("id"))
+            if aid is None:
+                continue
+            articles[str(aid)] = row
+        barcodes = cat.barcodes
+        for row in articles.values():
+            for code in row.get("barcodes") or ():
+                barcodes[str(code)] = row
+        orphans = 0
+        for row in _rows(doc, "barcodes"):
+            article = articles.get(str(row.get("article_id")))
+            if article is None:
+                orphans += 1
+                continue
+            barcodes[str(row.get("code"))] = article
+        if orphans:
+            log.warning("snapshot %s: %d barcode(s) name no article", version, orphans)
+        for row in _rows(doc, "cashiers"):
+            cid = row.get("cashier_id", row.get("id"))
+            if cid is not None:
+                cat.cashiers[str(cid)] = row
+        cat.screens = _rows(doc, "screens")
+        return cat
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Catalogue:
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError as e:
+            raise SnapshotRejected("bad_json", f"the snapshot is not valid JSON: {e}") from None
+        return cls.from_document(doc)
+
+    def by_barcode(self, code: str) -> dict[str, Any] | None:
+        return self.barcodes.get(code)
+
+    def by_id(self, article_id: str) -> dict[str, Any] | None:
+        return self.articles.get(article_id)
+
+    def cashier(self, cashier_id: str) -> dict[str, Any] | None:
+        return self.cashiers.get(cashier_id)
+
+
+class SnapshotStore:
+    """`snapshot/current.json` and `snapshot/previous.json`, replaced atomically."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = Path(directory)
+        self.current = self.dir / "current.json"
+        self.previous = self.dir / "previous.json"
+        self._incoming = self.dir / ".incoming.json"
+
+    def install(
+        self,
+        data: bytes,
+        expected_sha256: str,
+        expected_version: int | None = None,
+        expected_server_id: str | None = None,
+    ) -> Catalogue:
+        """Check, write durably and switch to a new snapshot; SnapshotRejected if bad.
+
+        On rejection the installed snapshot is untouched.
+        """
+        got = hashlib.sha256(data).hexdigest()
+        if got != (expected_sha256 or "").lower():
+            raise SnapshotRejected(
+                "bad_sha256",
+                f"snapshot hash mismatch: expected {expected_sha256}, got {got} "
+                "(corrupted in transit?)",
+            )
+        cat = Catalogue.from_bytes(data)
+        if expected_version is not None and cat.version != expected_version:
+            raise SnapshotRejected(
+                "bad_version",
+                f"snapshot says version {cat.version}, the server announced {expected_version}",
+            )
+        if expected_server_id and cat.server_id and cat.server_id != expected_server_id:
+            raise SnapshotRejected(
+                "other_server", f"snapshot of server {cat.server_id}, not {expected_server_id}"
+            )
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._incoming, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if self.current.exists():
+            os.replace(self.current, self.previous)
+        os.replace(self._incoming, self.current)
+        fsync_dir(self.dir)
+        return cat
+
+    def load(self) -> Catalogue | None:
+        """The installed catalogue; the previous one if the current is unreadable."""
+        for path in (self.current, self.previous):
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            try:
+                return Catalogue.from_bytes(data)
+            except SnapshotRejected as e:
+                log.error("snapshot %s unreadable (%s): trying the previous one", path.name, e)
+        return None
