@@ -37,7 +37,7 @@ class EventBus:
 
         return unsubscribe
 
-    def publish(self, name: str, **fields: Any) -> Event:
+    def publish(self, name: str, /, **fields: Any) -> Event:
         event: Event = {"event": name, **fields}
         with self._lock:
             for callback in list(self._subscribers):

@@ -1,0 +1,467 @@
+"""The till core's modes and sale path, driven by injected events (no threads, no network)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from test_till_snapshot import make_snapshot
+
+from appliance.domain import verify_chain
+from appliance.till import Mode, Signal, Till, TillConfig
+from appliance.till.client import NotFound, Rejected, ServerUnreachable
+from appliance.till.discovery import Sighting
+from appliance.till.linelog import LogWriteError
+from appliance.till.modes import TRANSITIONS, step
+from appliance.till.snapshot import SnapshotStore
+from appliance.till.sync import Uploader, advance, drain
+
+SEEN = Sighting("srv-1", "http://127.0.0.1:1", 1, via="probe")
+
+
+class FakeClient:
+    """Stands for ServerClient: the server's answers, or its absence (`down`)."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.fail_upload_after = None  # batches answered before the server dies
+        self.articles = {
+            "A001": {
+                "article_id": "A001",
+                "name": "Baguette",
+                "price": 110,
+                "vat_bp": 550,
+                "category": "bread",
+                "barcodes": ["3760000000011"],
+            },
+            "NEW1": {
+                "article_id": "NEW1",
+                "name": "Tarte",
+                "price": 300,
+                "vat_bp": 550,
+                "category": "pastry",
+                "barcodes": ["999"],
+            },
+        }
+        self.sales: dict[str, dict] = {}
+        self.batches: list[int] = []
+        self.jobs: list[dict] = []
+        self.calls: list[str] = []
+
+    def _check(self, what: str) -> None:
+        self.calls.append(what)
+        if self.down:
+            raise ServerUnreachable("unreachable", "connection refused")
+
+    def close(self) -> None:
+        pass
+
+    def barcode(self, code):
+        self._check("barcode")
+        for a in self.articles.values():
+            if code in a["barcodes"]:
+                return a
+        raise NotFound("unknown_barcode", f"unknown barcode {code}", 404)
+
+    def article(self, aid):
+        self._check("article")
+        if aid not in self.articles:
+            raise NotFound("unknown_article", aid, 404)
+        return self.articles[aid]
+
+    def put_sale(self, record):
+        self._check("put_sale")
+        old = self.sales.get(record["sale_id"])
+        if old is None:
+            self.sales[record["sale_id"]] = record
+            return "stored"
+        return "duplicate" if old == record else "conflict"
+
+    def upload(self, till_id, records):
+        self._check("upload")
+        if self.fail_upload_after is not None and len(self.batches) >= self.fail_upload_after:
+            raise ServerUnreachable("timeout", "no answer")
+        self.batches.append(len(records))
+        results = []
+        for i, r in enumerate(records):
+            status = "quarantined" if "raw" in r else self.put_sale(r)
+            results.append(
+                {"index": i, "sale_id": r.get("sale_id"), "seq": r.get("seq"), "status": status}
+            )
+        seqs = {r["seq"] for r in self.sales.values()}
+        n = 0
+        while n + 1 in seqs:
+            n += 1
+        return {"results": results, "contiguous_seq": n}
+
+    def create_article(self, article):
+        self._check("create_article")
+        if article.get("article_id") in self.articles:
+            raise Rejected("article_exists", "taken", 409)
+        return {**article, "article_id": article.get("article_id", "X1")}
+
+    def print_job(self, job):
+        self._check("print_job")
+        self.jobs.append(job)
+        return {"status": "queued"}
+
+    def health(self, last_seq=None):
+        self._check("health")
+        return {"status": "ok", "server_id": "srv-1", "snapshot": {"version": 1}}
+
+    def post_events(self, till_id, events):
+        self._check("post_events")
+        return {"stored": len(events)}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.t
+
+
+@pytest.fixture
+def rig(tmp_path):
+    TillConfig(2, "s3cret-token", "srv-1", "http://127.0.0.1:1").save(tmp_path)
+    data = make_snapshot(1)
+    SnapshotStore(tmp_path / "snapshot").install(data, hashlib.sha256(data).hexdigest(), 1)
+    fake, clock, events, tills = FakeClient(), Clock(), [], []
+
+    def new_till() -> Till:
+        till = Till(tmp_path, client_factory=lambda *a, **k: fake, now=clock, mdns=False)
+        till.subscribe(events.append)
+        till.start(background=False)
+        tills.append(till)
+        return till
+
+    class Rig:
+        pass
+
+    r = Rig()
+    r.dir, r.fake, r.clock, r.events, r.new_till = tmp_path, fake, clock, events, new_till
+    r.till = new_till()
+    yield r
+    for t in tills:
+        t.stop()
+
+
+def named(events, name):
+    return [e for e in events if e["event"] == name]
+
+
+def online(r) -> Till:
+    r.till.on_found(SEEN)
+    assert r.till.mode is Mode.ONLINE
+    assert r.till.login("c1", "1234")
+    return r.till
+
+
+def sell(till: Till, code: str = "3760000000011", amount: int = 500) -> dict:
+    till.scan(code)
+    return till.pay("cash", amount)
+
+
+# -- the table ----------------------------------------------------------------------
+def test_transition_table_matches_the_architecture():
+    assert step(Mode.BOOT, Signal.START) is Mode.DISCOVERING
+    assert step(Mode.DISCOVERING, Signal.FOUND) is Mode.ONLINE
+    assert step(Mode.DISCOVERING, Signal.FOUND_WITH_SALES) is Mode.ASK_UPLOAD
+    assert step(Mode.DISCOVERING, Signal.NOT_FOUND) is Mode.ASK_AUTONOMOUS
+    assert step(Mode.ONLINE, Signal.SERVER_LOST) is Mode.ASK_AUTONOMOUS
+    assert step(Mode.ASK_AUTONOMOUS, Signal.YES) is Mode.AUTONOMOUS
+    assert step(Mode.ASK_AUTONOMOUS, Signal.RETRY) is Mode.DISCOVERING
+    assert step(Mode.ASK_UPLOAD, Signal.LATER) is Mode.AUTONOMOUS
+    assert step(Mode.SYNCING, Signal.UPLOAD_INTERRUPTED) is Mode.AUTONOMOUS
+    # autonomous means no more server attempts: losing it again changes nothing
+    assert step(Mode.AUTONOMOUS, Signal.SERVER_LOST) is None
+    assert all(new is not old for (old, _), new in TRANSITIONS.items())
+
+
+# -- modes ----------------------------------------------------------------------------
+def test_found_goes_online_and_lost_asks_to_go_autonomous(rig):
+    till = rig.till
+    assert till.mode is Mode.DISCOVERING
+    online(rig)
+    till.on_lost("health check failed")
+    assert till.mode is Mode.ASK_AUTONOMOUS
+    q = named(rig.events, "question")[-1]
+    assert q["id"] == "go_autonomous" and q["choices"] == ["yes", "retry"]
+    assert "health check failed" in q["text"]
+    till.answer("go_autonomous", "yes")
+    assert till.mode is Mode.AUTONOMOUS
+    modes = [e["mode"] for e in named(rig.events, "mode")]
+    assert modes == ["DISCOVERING", "ONLINE", "ASK_AUTONOMOUS", "AUTONOMOUS"]
+    journal = [e["type"] for e in till.events.all()]
+    assert journal[0] == "boot" and "autonomous_started" in journal
+    assert journal.count("mode_changed") == 4
+
+
+def test_not_found_asks_and_retry_looks_again(rig):
+    till = rig.till
+    till.on_not_found()
+    assert till.mode is Mode.ASK_AUTONOMOUS
+    till.answer(None, "retry")
+    assert till.mode is Mode.DISCOVERING
+    till.answer(None, "yes")  # no open question any more
+    assert named(rig.events, "error")[-1]["code"] == "no_such_question"
+    till.on_found(SEEN)
+    assert till.mode is Mode.ONLINE
+
+
+def test_wrong_answer_is_an_error_and_the_question_stays(rig):
+    rig.till.on_not_found()
+    rig.till.answer("go_autonomous", "perhaps")
+    assert named(rig.events, "error")[-1]["code"] == "bad_answer"
+    assert rig.till.mode is Mode.ASK_AUTONOMOUS and rig.till.question.id == "go_autonomous"
+
+
+def test_sales_wait_for_the_answer(rig):
+    till = online(rig)
+    till.on_lost("gone")
+    till.scan("3760000000011")
+    assert named(rig.events, "error")[-1]["code"] == "question_pending"
+    assert rig.fake.calls.count("barcode") == 0
+
+
+# -- the sale path --------------------------------------------------------------------
+def test_online_sale_is_in_the_outbox_before_it_is_acknowledged_then_drained(rig):
+    till = online(rig)
+    order = []
+    till.subscribe(lambda e: order.append((e["event"], till.outbox.last_seq)))
+    rec = sell(till)
+    assert rec["mode"] == "online" and rec["seq"] == 1 and rec["total"] == 110
+    closed = named(rig.events, "sale_closed")[-1]
+    assert closed["seq"] == 1 and closed["change"] == 390 and closed["sale_id"] == rec["sale_id"]
+    assert ("sale_closed", 1) in order  # published when the outbox already held seq 1
+    assert till.outbox.pending_count == 1
+    assert drain(till)
+    assert till.outbox.acked == 1 and rig.fake.sales[rec["sale_id"]] == rec
+
+
+def test_unknown_barcode_is_an_error_and_the_sale_is_unchanged(rig):
+    till = online(rig)
+    till.scan("3760000000011")
+    till.scan("000")
+    err = named(rig.events, "error")[-1]
+    assert err["code"] == "unknown_barcode" and "000" in err["message"]
+    assert len(till.sale.lines) == 1
+    till.on_lost("x")
+    till.answer("go_autonomous", "yes")
+    till.scan("000")
+    assert named(rig.events, "error")[-1]["code"] == "unknown_barcode"
+    assert len(till.sale.lines) == 1
+
+
+def test_server_failing_during_a_sale_completes_it_autonomously(rig):
+    till = online(rig)
+    till.scan("3760000000011")
+    rig.fake.down = True
+    till.scan("3760000000028")  # croissant: only in the snapshot
+    assert till.mode is Mode.ASK_AUTONOMOUS
+    assert len(till.sale.lines) == 1  # the sale on screen is kept
+    till.answer("go_autonomous", "yes")
+    assert till.mode is Mode.AUTONOMOUS
+    assert [ln.article_id for ln in till.sale.lines] == ["A001", "A002"]  # scan retried
+    rec = till.pay("cash", 1000)
+    assert rec["mode"] == "autonomous" and rec["total"] == 230
+    assert till.outbox.autonomous_pending == 1
+
+
+def test_line_edits_discounts_and_split_payment(rig):
+    till = online(rig)
+    till.scan("3760000000011")
+    till.add("NEW1", 2)
+    till.set_quantity(0, 3)
+    till.discount(1, percent=10)
+    till.discount(cents=30)
+    s = named(rig.events, "sale_updated")[-1]["sale"]
+    assert s["total"] == 330 + 540 - 30
+    till.void(0)
+    assert till.sale.total == 540 - 30
+    till.pay("card", 200)
+    assert named(rig.events, "sale_updated")[-1]["sale"]["due"] == 310
+    till.pay("card", 400)  # more than due by card: refused
+    assert named(rig.events, "error")[-1]["code"] == "overpayment"
+    rec = till.pay(payments=[{"method": "meal_voucher", "amount": 100}, {"method": "cash"}])
+    assert rec["payments"] == [
+        {"method": "card", "amount": 200},
+        {"method": "meal_voucher", "amount": 100},
+        {"method": "cash", "amount": 210},
+    ]
+    till.scan("3760000000011")
+    till.cancel()
+    assert till.sale.lines == [] and named(rig.events, "sale_cancelled")
+
+
+def test_login_is_checked_against_the_snapshot(rig):
+    till = rig.till
+    till.on_found(SEEN)
+    till.scan("3760000000011")
+    assert named(rig.events, "error")[-1]["code"] == "not_logged_in"
+    assert not till.login("c1", "9999")
+    assert not till.login("nobody", "1234")
+    assert till.login("c1", "1234")
+    assert named(rig.events, "logged_in")[-1]["cashier_id"] == "c1"
+
+
+def test_a_write_error_keeps_the_sale_open_and_the_seq_free(rig, monkeypatch):
+    till = online(rig)
+    till.scan("3760000000011")
+
+    def full(payload):
+        raise LogWriteError(28, "No space left on device")
+
+    monkeypatch.setattr(till.outbox._log, "append", full)
+    assert till.pay("cash", 500) is None
+    err = named(rig.events, "error")[-1]
+    assert err["code"] == "outbox_write_failed" and "NOT recorded" in err["message"]
+    assert not named(rig.events, "sale_closed")
+    assert len(till.sale.lines) == 1 and till.sale.payments == []
+    monkeypatch.undo()
+    rec = till.pay("cash", 500)
+    assert rec["seq"] == 1
+
+
+def test_clock_going_backwards_never_dates_a_sale_before_the_last(rig):
+    till = online(rig)
+    first = sell(till)
+    rig.clock.t -= timedelta(hours=3)  # no RTC, no NTP
+    second = sell(till)
+    assert second["closed_at"] == first["closed_at"] and second["clock_behind"] is True
+    assert [e for e in till.events.all() if e["type"] == "clock_backwards"]
+    till.stop()
+    again = rig.new_till()  # the last time survives a restart
+    again.on_found(SEEN)
+    again.login("c1", "1234")
+    third = sell(again)
+    assert third["seq"] == 3 and third["closed_at"] == first["closed_at"]
+    assert verify_chain([first, second, third]) == []
+
+
+def test_autonomous_refuses_article_creation_and_kitchen_tickets(rig):
+    till = online(rig)
+    till.create_article({"name": "Tarte", "price": 300, "vat_bp": 550})
+    assert named(rig.events, "article_created")
+    till.scan("3760000000011")
+    till.kitchen(table="4", covers=2)
+    assert rig.fake.jobs[0]["lines"][0]["name"] == "Baguette"
+    till.on_lost("x")
+    till.answer("go_autonomous", "yes")
+    till.create_article({"name": "Tarte", "price": 300, "vat_bp": 550})
+    err = named(rig.events, "error")[-1]
+    assert err["code"] == "autonomous_no_article_creation" and "server" in err["message"]
+    till.kitchen(table="4")
+    err = named(rig.events, "error")[-1]
+    assert err["code"] == "printers_out_of_reach"
+    assert "out of reach in autonomous mode" in err["message"]
+    assert len(rig.fake.jobs) == 1
+
+
+# -- getting the server back ----------------------------------------------------------
+def autonomous_sales(r, n: int) -> Till:
+    till = r.till
+    till.on_not_found()
+    till.answer("go_autonomous", "yes")
+    till.login("c1", "1234")
+    for _ in range(n):
+        sell(till)
+    return till
+
+
+def test_found_with_offline_sales_asks_to_send_them_and_later_keeps_autonomous(rig):
+    till = autonomous_sales(rig, 3)
+    till.stop()
+    till = rig.new_till()
+    till.on_found(SEEN)
+    assert till.mode is Mode.ASK_UPLOAD
+    q = named(rig.events, "question")[-1]
+    assert q["id"] == "send_sales" and "3 sales" in q["text"] and q["choices"] == ["send", "later"]
+    till.answer("send_sales", "later")
+    assert till.mode is Mode.AUTONOMOUS and till.outbox.pending_count == 3
+    assert rig.fake.calls.count("upload") == 0
+    till.on_server_back(SEEN)  # asked once a run
+    assert till.mode is Mode.AUTONOMOUS
+    till.stop()
+    till = rig.new_till()  # the question comes back at the next start
+    till.on_found(SEEN)
+    assert till.mode is Mode.ASK_UPLOAD
+
+
+def test_send_uploads_in_batches_with_progress_then_online(rig):
+    till = autonomous_sales(rig, 12)
+    till.stop()
+    till = rig.new_till()
+    till.settings.upload_batch = 5
+    till.on_found(SEEN)
+    till.answer("send_sales", "send")
+    assert till.mode is Mode.SYNCING
+    Uploader(till).run()
+    assert till.mode is Mode.ONLINE
+    assert rig.fake.batches == [5, 5, 2]
+    progress = [(e["sent"], e["total"]) for e in named(rig.events, "upload_progress")]
+    assert progress == [(5, 12), (10, 12), (12, 12)]
+    assert named(rig.events, "upload_finished")[-1]["sent"] == 12
+    assert till.outbox.acked == 12 and till.outbox.pending_count == 0
+    types = [e["type"] for e in till.events.all()]
+    assert "upload_started" in types and "upload_finished" in types
+
+
+def test_upload_stops_cleanly_when_the_server_goes_away(rig):
+    till = autonomous_sales(rig, 12)
+    till.settings.upload_batch = 5
+    rig.fake.fail_upload_after = 1
+    till.upload()
+    assert till.mode is Mode.SYNCING
+    Uploader(till).run()
+    assert till.mode is Mode.AUTONOMOUS
+    assert till.outbox.acked == 5 and till.outbox.pending_count == 7
+    ev = named(rig.events, "upload_interrupted")[-1]
+    assert ev["sent"] == 5 and ev["pending"] == 7
+    assert "upload_interrupted" in [e["type"] for e in till.events.all()]
+    rig.fake.fail_upload_after = None
+    till.upload()  # the cashier starts it again: nothing lost, nothing twice
+    Uploader(till).run()
+    assert till.mode is Mode.ONLINE and till.outbox.acked == 12
+    assert len(rig.fake.sales) == 12
+
+
+def test_a_kept_aside_line_does_not_block_the_queue(rig):
+    till = autonomous_sales(rig, 4)
+    till.stop()
+    path = rig.dir / "outbox.log"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[1] = b"0" * 16 + lines[1][16:]
+    path.write_bytes(b"".join(lines))
+    till = rig.new_till()
+    assert named(rig.events, "outbox_repaired")[-1]["kept_aside"] == 1
+    till.on_found(SEEN)
+    till.answer("send_sales", "send")
+    Uploader(till).run()
+    assert till.mode is Mode.ONLINE and till.outbox.acked == 4
+    assert {e["seq"] for e in named(rig.events, "kept_aside")} == {2}
+
+
+def test_advance_only_moves_over_held_records():
+    from appliance.till.outbox import Entry
+
+    batch = [
+        Entry(0, 1, 4),
+        Entry(1, 1, 5),
+        Entry(2, 1, None, raw=b"x", after_seq=5),
+        Entry(3, 1, 7),
+    ]
+    assert advance(3, batch, ["stored", "duplicate", "quarantined", "stored"]) == 7
+    assert advance(3, batch, ["stored", "missing", "stored", "stored"], contiguous=4) == 4
+    assert advance(3, batch, ["stored"] * 4, contiguous=99) == 7  # never past what was sent
+    assert advance(6, batch[:1], ["stored"], contiguous=2) == 6  # never backwards
+
+
+def test_status_tells_mode_pending_and_snapshot(rig):
+    till = autonomous_sales(rig, 2)
+    st = till.status()
+    assert st["event"] == "status" and st["mode"] == "AUTONOMOUS"
+    assert st["pending"] == 2 and st["last_seq"] == 2 and st["snapshot_version"] == 1
+    assert "token" not in str(st) and "s3cret" not in str(rig.events)
