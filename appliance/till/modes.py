@@ -116,7 +116,7 @@ def ask_autonomous(reason: str, pending: int) -> Question:
 
 def ask_upload(pending: int) -> Question:
     if pending:
-        text = f"The store server is back. Send the {pending} sales made without it now?"
+        text = f"The store server is back. Send the {pending} sales waiting on this till now?"
     else:
         text = "The store server is back. Go back online now?"
     return Question(

@@ -56,7 +56,7 @@ def advance(
     top = max((e.seq for e in batch if e.seq is not None), default=acked)
     if isinstance(contiguous, int) and not isinstance(contiguous, bool):
         new = max(new, min(contiguous, top))
-    if new == acked and batch and len(statuses) >= len(batch) and set(statuses) <= HELD:
+    if new == acked < top and len(statuses) >= len(batch) and set(statuses) <= HELD:
         log.warning("outbox: seqs %s-%s held but not contiguous; moving on", acked + 1, top)
         new = top
     return max(new, acked)
@@ -90,20 +90,18 @@ def drain(till: Till) -> bool:
         try:
             client = till.client()
             if len(batch) <= PUT_AT_MOST and all(e.raw is None for e in batch):
-                statuses = []
                 for entry in batch:  # PUT /sales/{id}: idempotent, one at a time
-                    statuses.append(client.put_sale(box.load(entry)))
-                    box.mark_acked(advance(box.acked, [entry], statuses[-1:]))
-                contiguous = None
+                    status = client.put_sale(box.load(entry))
+                    _report_kept_aside(till, [entry], [status])
+                    box.mark_acked(advance(box.acked, [entry], [status]))
             else:
                 answer = client.upload(till.till_id, [box.load(e) for e in batch])
                 statuses = statuses_of(batch, answer)
-                contiguous = answer.get("contiguous_seq")
+                _report_kept_aside(till, batch, statuses)
+                box.mark_acked(advance(box.acked, batch, statuses, answer.get("contiguous_seq")))
         except ServerError as e:
             till.on_lost(f"sending a sale failed: {e.message}")
             return False
-        _report_kept_aside(till, batch, statuses)
-        box.mark_acked(advance(box.acked, batch, statuses, contiguous))
         if box.acked == before:
             till.error("sync_stuck", f"the server did not take sale {before + 1}")
             till.on_lost(f"the server did not take sale {before + 1}")
