@@ -1,0 +1,121 @@
+"""The till's server client: typed errors over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from appliance.till.client import NotFound, Rejected, ServerClient, ServerUnreachable
+from appliance.till.discovery import probe
+
+ANSWERS = {
+    "/api/v1/health": (200, {"status": "ok", "server_id": "srv-1", "snapshot": {"version": 4}}),
+    "/api/v1/barcodes/404": (404, {"error": "unknown_barcode", "message": "no such barcode"}),
+    "/api/v1/articles": (409, {"error": "article_exists", "message": "A001 is taken"}),
+    "/api/v1/barcodes/500": (500, {"error": "boom", "message": "database locked"}),
+    "/api/v1/barcodes/401": (401, {"error": "unauthorized", "message": "unknown token"}),
+    "/api/v1/barcodes/a%2Fb": (200, {"article_id": "slash"}),
+    "/api/v1/sales/dup": (200, {"status": "duplicate"}),
+    "/api/v1/sales/conflict": (409, {"status": "conflict"}),
+    "/api/v1/sales/bad": (422, {"status": "quarantined"}),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    seen: list[dict] = []
+
+    def log_message(self, *a):
+        pass
+
+    def _answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        Handler.seen.append(dict(self.headers) | {"path": self.path})
+        if self.path.endswith("/slow"):
+            time.sleep(2)
+        status, body = ANSWERS.get(self.path, (404, {"error": "no_route", "message": "?"}))
+        data = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except BrokenPipeError:
+            pass  # the client gave up (the timeout test)
+
+    do_GET = do_PUT = do_POST = _answer
+
+
+@pytest.fixture(scope="module")
+def url():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_health_sends_token_and_last_seq(url):
+    c = ServerClient(url, "tok-123")
+    assert c.health(last_seq=41)["server_id"] == "srv-1"
+    h = Handler.seen[-1]
+    assert h["Authorization"] == "Bearer tok-123" and h["X-Till-Last-Seq"] == "41"
+    assert "tok-123" not in repr(c)
+
+
+def test_typed_errors(url):
+    c = ServerClient(url, "t")
+    with pytest.raises(NotFound) as e:
+        c.barcode("404")
+    assert e.value.code == "unknown_barcode" and e.value.status == 404
+    with pytest.raises(Rejected) as e:
+        c.create_article({"name": "x"})
+    assert e.value.code == "article_exists" and "taken" in e.value.message
+    with pytest.raises(Rejected) as e:
+        c.barcode("401")
+    assert e.value.status == 401 and not isinstance(e.value, NotFound)
+    with pytest.raises(ServerUnreachable):
+        c.barcode("500")  # a 5xx: the server is not there for us
+    assert c.barcode("a/b")["article_id"] == "slash"  # codes are quoted into the path
+
+
+def test_sale_statuses_are_answers_not_errors(url):
+    c = ServerClient(url, "t")
+    assert c.put_sale({"sale_id": "dup"}) == "duplicate"
+    assert c.put_sale({"sale_id": "conflict"}) == "conflict"
+    assert c.put_sale({"sale_id": "bad"}) == "quarantined"
+    with pytest.raises(NotFound):
+        c.put_sale({"sale_id": "nowhere"})
+
+
+def test_refused_and_timeout_are_unreachable_within_the_timeout(url):
+    c = ServerClient(f"http://127.0.0.1:{closed_port()}", "t", timeout=1.0)
+    t0 = time.monotonic()
+    with pytest.raises(ServerUnreachable):
+        c.health()
+    assert time.monotonic() - t0 < 0.5
+    c = ServerClient(url, "t", timeout=0.5)
+    t0 = time.monotonic()
+    with pytest.raises(ServerUnreachable) as e:
+        c.barcode("slow")
+    assert e.value.code == "timeout" and time.monotonic() - t0 < 1.5
+
+
+def test_probe_follows_only_the_enrolled_server(url):
+    seen = probe(url, "srv-1", "t")
+    assert seen is not None and seen.url == url and seen.snapshot_version == 4
+    assert probe(url, "srv-OTHER", "t") is None
+    assert probe(f"http://127.0.0.1:{closed_port()}", "srv-1") is None
