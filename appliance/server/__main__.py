@@ -1,0 +1,7 @@
+"""`python -m appliance.server ...` is `autonome server ...`."""
+
+import sys
+
+from appliance.server.cli import main
+
+sys.exit(main())

@@ -1,0 +1,92 @@
+"""The FastAPI application of the store server: `create_app(config)`.
+
+Creating the app opens the database; the lifespan starts what runs beside
+the requests (the clock thread of the nightly snapshot, the mDNS advert) and
+stops it cleanly. Importing this module does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from appliance.protocol import API_PREFIX, MAX_BODY
+
+from . import api_admin, api_tills
+from .advert import Advert
+from .bootstrap import open_data
+from .config import ServerConfig, parse_hhmm
+from .errors import BodyLimit, install_error_handlers
+from .nightly import Nightly
+from .shop import Shop
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("autonome.server")
+
+
+def _start_advert(shop: Shop) -> None:
+    try:
+        assert shop.advert is not None
+        shop.advert.start()
+    except Exception:
+        log.exception("mDNS advertisement failed; tills can still use the server's URL")
+
+
+def create_app(config: ServerConfig) -> FastAPI:
+    data, store, settings = open_data(config.data)
+    shop = Shop(
+        config=config,
+        data=data,
+        store=store,
+        server_id=str(settings["server_id"]),
+        admin_token=data.ensure_admin_token(),
+    )
+    at = parse_hhmm(config.snapshot_at)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        version = shop.latest_version()
+        shop.nightly = Nightly(
+            at, shop.build_snapshot, shop.latest_version, shop.announce, tick=config.tick_s
+        )
+        if config.mdns:
+            shop.advert = Advert(
+                shop.server_id,
+                config.port,
+                host=config.host,
+                interfaces=config.mdns_interfaces,
+                snapshot_version=version,
+            )
+            # Registering probes the network for ~2 s: do not hold up the start.
+            threading.Thread(
+                target=_start_advert, args=(shop,), name="autonome-mdns", daemon=True
+            ).start()
+        shop.nightly.start(announced=version)
+        try:
+            yield
+        finally:
+            shop.nightly.stop()
+            if shop.advert is not None:
+                await asyncio.to_thread(shop.advert.stop)
+            store.close()
+
+    app = FastAPI(
+        title="Autonome store server",
+        version="1",
+        lifespan=lifespan,
+        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        redoc_url=None,
+    )
+    app.state.shop = shop
+    install_error_handlers(app)
+    app.include_router(api_tills.router, prefix=API_PREFIX)
+    app.include_router(api_admin.router, prefix=API_PREFIX)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    return app

@@ -1,0 +1,384 @@
+"""`autonome server ...` and `autonome snapshot ...`.
+
+autonome server init --data DIR [--demo | --generate N] [--server-id ID]
+autonome server run --data DIR [--host H] [--port P] [--mdns-interface IP ...]
+                    [--no-mdns] [--snapshot-at HH:MM]
+autonome server --data DIR             (same as run)
+autonome server enroll-code --data DIR [--name NAME]
+autonome server revoke-till --data DIR TILL_ID
+autonome server import-csv --data DIR FILE
+autonome server pending --data DIR
+autonome server report x|z --data DIR [--day YYYY-MM-DD] [--json]
+autonome server journal --data DIR [--till N] [--json]
+autonome server tills --data DIR
+autonome snapshot build --data DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from appliance.domain import format_cents, rate_label
+from appliance.protocol import DEFAULT_PORT
+
+__all__ = ["main", "snapshot_main"]
+
+
+def _data_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, required=True, help="the server's data folder")
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port ({DEFAULT_PORT})")
+    p.add_argument(
+        "--mdns-interface",
+        action="append",
+        default=[],
+        metavar="IP",
+        help="advertise on this interface address only (repeatable; 127.0.0.1 for loopback)",
+    )
+    p.add_argument("--no-mdns", action="store_true", help="do not advertise with mDNS")
+    p.add_argument("--snapshot-at", default=None, help="nightly snapshot time HH:MM (23:30)")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--access-log", action="store_true", help="log every request")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="autonome server", description="the store server")
+    sub = p.add_subparsers(dest="command")
+    init = sub.add_parser("init", help="create a data folder")
+    _data_arg(init)
+    which = init.add_mutually_exclusive_group()
+    which.add_argument("--demo", action="store_true", help="load the demo bakery-café")
+    which.add_argument("--generate", type=int, metavar="N", help="generate N articles")
+    init.add_argument("--seed", type=int, default=1, help="seed of --generate (1)")
+    init.add_argument("--server-id", help="the server's id (default: autonome-<random>)")
+    run = sub.add_parser("run", help="run the server (the default)")
+    _data_arg(run)
+    _run_args(run)
+    code = sub.add_parser("enroll-code", help="print a one-time enrolment code for a till")
+    _data_arg(code)
+    code.add_argument("--name", default="", help="the till's name")
+    rev = sub.add_parser("revoke-till", help="revoke a till's token")
+    _data_arg(rev)
+    rev.add_argument("till_id", type=int)
+    imp = sub.add_parser("import-csv", help="import articles from a CSV file (all or nothing)")
+    _data_arg(imp)
+    imp.add_argument("file", type=Path)
+    pend = sub.add_parser("pending", help="sales the tills have not sent yet")
+    _data_arg(pend)
+    rep = sub.add_parser("report", help="X (live) or Z (closes the day) report")
+    rep.add_argument("kind", choices=["x", "z"])
+    _data_arg(rep)
+    rep.add_argument("--day", help="YYYY-MM-DD (today)")
+    rep.add_argument("--json", action="store_true")
+    jour = sub.add_parser("journal", help="the sales journal")
+    _data_arg(jour)
+    jour.add_argument("--till", type=int)
+    jour.add_argument("--json", action="store_true")
+    tl = sub.add_parser("tills", help="enrolled tills")
+    _data_arg(tl)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0].startswith("-") and args[0] not in ("-h", "--help"):
+        args = ["run", *args]
+    a = _parser().parse_args(args)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handlers = {
+        "init": _init,
+        "run": _run,
+        "enroll-code": _enroll_code,
+        "revoke-till": _revoke,
+        "import-csv": _import_csv,
+        "pending": _pending,
+        "report": _report,
+        "journal": _journal,
+        "tills": _tills,
+    }
+    if a.command is None:
+        _parser().print_help()
+        return 2
+    try:
+        return handlers[a.command](a)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"autonome server {a.command}: {e}", file=sys.stderr)
+        return 1
+
+
+# -- commands -----------------------------------------------------------------------
+def _init(a: argparse.Namespace) -> int:
+    from .bootstrap import AlreadyInitialised, init_data_dir
+    from .catalogue import CatalogueData
+    from .demo import VAT_RATES, demo_catalogue, generate_catalogue
+
+    if a.generate is not None:
+        catalogue = generate_catalogue(a.generate, a.seed)
+    elif a.demo:
+        catalogue = demo_catalogue()
+    else:
+        catalogue = CatalogueData(vat_rates=list(VAT_RATES))
+    try:
+        data = init_data_dir(a.data, server_id=a.server_id, catalogue=catalogue)
+    except AlreadyInitialised as e:
+        print(f"autonome server init: {e}", file=sys.stderr)
+        return 1
+    sid = data.read_settings()["server_id"]
+    print(f"server {sid} initialised in {data.root}: {len(catalogue.articles)} articles")
+    print(f"admin token in {data.admin_token_file} (mode 0600)")
+    return 0
+
+
+def _log_config(level: str, access: bool) -> dict[str, Any]:
+    handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"stderr": handler},
+        "loggers": {
+            "autonome": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
+            "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
+            "uvicorn.access": {
+                "handlers": ["stderr"],
+                "level": "INFO" if access else "WARNING",
+                "propagate": False,
+            },
+        },
+    }
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _run(a: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .bootstrap import init_data_dir
+    from .config import DataDir, ServerConfig, parse_hhmm
+    from .demo import demo_catalogue
+
+    data = DataDir(a.data)
+    if not data.settings.exists():
+        init_data_dir(a.data, catalogue=demo_catalogue())
+        print(f"autonome server: {a.data} was empty: initialised with the demo", file=sys.stderr)
+    settings = data.read_settings()
+    snapshot_at = a.snapshot_at or settings.get("snapshot_at", "23:30")
+    parse_hhmm(snapshot_at)
+    try:
+        sock = _bind(a.host, a.port)
+    except OSError as e:
+        print(f"autonome server: cannot listen on {a.host}:{a.port}: {e}", file=sys.stderr)
+        return 1
+    port = sock.getsockname()[1]
+    config = ServerConfig(
+        data=a.data,
+        host=a.host,
+        port=port,
+        mdns=not a.no_mdns,
+        mdns_interfaces=list(a.mdns_interface),
+        snapshot_at=snapshot_at,
+        keep_snapshots=int(settings.get("keep_snapshots", 3)),
+    )
+    app = create_app(config)
+    shown = f"[{a.host}]" if ":" in a.host else a.host
+    line = f"autonome server listening on http://{shown}:{port} server_id={settings['server_id']}"
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and not self.should_exit:
+                print(line, flush=True)
+
+    uv = uvicorn.Config(
+        app,
+        lifespan="on",
+        workers=1,
+        log_config=_log_config(a.log_level, a.access_log),
+        access_log=a.access_log,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    Server(uv).run(sockets=[sock])
+    return 0
+
+
+def _open(a: argparse.Namespace):
+    from .bootstrap import open_data
+
+    return open_data(a.data)
+
+
+def _enroll_code(a: argparse.Namespace) -> int:
+    from .enrolment import CODE_TTL, create_code
+
+    _data, store, _settings = _open(a)
+    code = create_code(store, a.name)
+    hours = int(CODE_TTL.total_seconds() // 3600)
+    who = f" for {a.name!r}" if a.name else ""
+    print(f"enrolment code{who} (single use, valid {hours} h): {code}")
+    return 0
+
+
+def _revoke(a: argparse.Namespace) -> int:
+    from .enrolment import revoke
+
+    _data, store, _settings = _open(a)
+    if not revoke(store, a.till_id):
+        print(f"there is no till {a.till_id}", file=sys.stderr)
+        return 1
+    print(f"till {a.till_id} revoked: its token no longer works")
+    return 0
+
+
+def _import_csv(a: argparse.Namespace) -> int:
+    from .csv_import import CsvImportError, import_articles
+
+    _data, store, _settings = _open(a)
+    try:
+        counts = import_articles(store, a.file)
+    except CsvImportError as e:
+        print(f"{a.file}: {e}; nothing was imported", file=sys.stderr)
+        return 1
+    print(
+        f"{a.file}: {counts['created']} articles created, {counts['updated']} updated, "
+        f"{counts['barcodes']} barcodes"
+    )
+    return 0
+
+
+def _pending(a: argparse.Namespace) -> int:
+    from .gaps import pending
+
+    _data, store, _settings = _open(a)
+    rows = pending(store)
+    for row in rows:
+        print(row["text"])
+    if not rows:
+        print("no sale pending: every till's sales are in the journal")
+    return 0
+
+
+def _money(c: int) -> str:
+    return format_cents(c)
+
+
+def _report_text(r: dict[str, Any]) -> str:
+    title = f"Z report no. {r['number']}" if r["kind"] == "Z" else "X report (live)"
+    out = [f"{title} — {r['day']}", f"sales: {r['sales']}   total: {_money(r['total'])}"]
+    out.append(f"autonomous sales: {r['modes'].get('autonomous', 0)}")
+    out.append("per till:")
+    for t in r["tills"]:
+        out.append(
+            f"  till {t['till_id']} ({t['name']}): {t['sales']} sales, {_money(t['total'])}"
+            f" (seq {t['first_seq']}-{t['last_seq']})"
+        )
+    out.append("per payment method (net of change):")
+    for p in r["payments"]:
+        out.append(f"  {p['method']:<13} {_money(p['amount']):>14}  ({p['count']})")
+    if r.get("voucher_excess"):
+        out.append(f"  meal-voucher excess kept: {_money(r['voucher_excess'])}")
+    out.append("per VAT rate:          gross            net            VAT")
+    for v in r["vat"]:
+        out.append(
+            f"  {rate_label(v['vat_bp']):<8} {_money(v['gross']):>14} {_money(v['net']):>14}"
+            f" {_money(v['vat']):>14}"
+        )
+    for text in r.get("pending", []):
+        out.append(f"warning: {text}")
+    late = r.get("late_sales") or {}
+    if late.get("sales"):
+        out.append(f"received after this Z: {late['sales']} sales, {_money(late['total'])}")
+    return "\n".join(out)
+
+
+def _report(a: argparse.Namespace) -> int:
+    from .reports import ReportError, close_day, x_report
+
+    _data, store, _settings = _open(a)
+    try:
+        report = x_report(store, a.day) if a.kind == "x" else close_day(store, a.day)[0]
+    except ReportError as e:
+        print(f"autonome server report: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, ensure_ascii=False) if a.json else _report_text(report))
+    return 0
+
+
+def _journal(a: argparse.Namespace) -> int:
+    from .journal import journal_page
+
+    _data, store, _settings = _open(a)
+    records = journal_page(store, till_id=a.till, limit=10**9)
+    if a.json:
+        print(json.dumps(records, ensure_ascii=False))
+        return 0
+    for r in records:
+        print(
+            f"till {r['till_id']} #{r['seq']:<6} {r['closed_at']}  {_money(r['total']):>12}  "
+            f"{r['mode']:<10} {r['sale_id']}"
+        )
+    print(f"{len(records)} sales")
+    return 0
+
+
+def _tills(a: argparse.Namespace) -> int:
+    from .enrolment import list_tills
+
+    _data, store, _settings = _open(a)
+    for t in list_tills(store):
+        state = "revoked" if t["revoked"] else "enrolled"
+        print(
+            f"till {t['till_id']} ({t['name']}): {state}, last seen {t['last_seen'] or 'never'}, "
+            f"contiguous seq {t['contiguous_seq']}, last seq reported {t['last_seq_reported']}"
+        )
+    return 0
+
+
+def snapshot_main(argv: list[str] | None = None) -> int:
+    """`autonome snapshot build --data DIR`."""
+    p = argparse.ArgumentParser(prog="autonome snapshot", description="the store snapshot")
+    sub = p.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build a snapshot now")
+    _data_arg(build)
+    build.add_argument("--json", action="store_true")
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from .snapshot import build_snapshot
+
+    try:
+        data, store, settings = _open(a)
+    except FileNotFoundError as e:
+        print(f"autonome snapshot: {e}", file=sys.stderr)
+        return 1
+    t0 = time.perf_counter()
+    meta = build_snapshot(
+        store, data, settings["server_id"], int(settings.get("keep_snapshots", 3))
+    )
+    seconds = time.perf_counter() - t0
+    if a.json:
+        print(json.dumps({**meta, "seconds": round(seconds, 3)}))
+    else:
+        print(
+            f"snapshot {meta['version']} built in {seconds:.2f} s: {meta['size']} bytes, "
+            f"sha256 {meta['sha256']}"
+        )
+    return 0

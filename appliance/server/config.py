@@ -1,0 +1,133 @@
+"""The server's data folder: `server.json`, `admin.token`, `server.db`, `snapshots/`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from appliance.protocol import DEFAULT_PORT
+
+__all__ = [
+    "ServerConfig",
+    "DataDir",
+    "parse_hhmm",
+    "new_server_id",
+    "valid_server_id",
+]
+
+_SERVER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
+
+
+def new_server_id() -> str:
+    return f"autonome-{secrets.token_hex(4)}"
+
+
+def valid_server_id(text: str) -> bool:
+    return bool(_SERVER_ID.match(text))
+
+
+def parse_hhmm(text: str) -> time:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise ValueError(f"not a time of day HH:MM: {text!r}")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Temp file, fsync, rename, fsync the folder."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class DataDir:
+    """Where one store server keeps everything."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    @property
+    def db(self) -> Path:
+        return self.root / "server.db"
+
+    @property
+    def settings(self) -> Path:
+        return self.root / "server.json"
+
+    @property
+    def admin_token_file(self) -> Path:
+        return self.root / "admin.token"
+
+    @property
+    def snapshots(self) -> Path:
+        return self.root / "snapshots"
+
+    def exists(self) -> bool:
+        return self.settings.exists() and self.db.exists()
+
+    def read_settings(self) -> dict[str, Any]:
+        return json.loads(self.settings.read_text(encoding="utf-8"))
+
+    def write_settings(self, settings: dict[str, Any]) -> None:
+        data = json.dumps(settings, indent=2, sort_keys=True).encode() + b"\n"
+        write_atomic(self.settings, data)
+
+    def admin_token(self) -> str:
+        return self.admin_token_file.read_text(encoding="ascii").strip()
+
+    def ensure_admin_token(self) -> str:
+        if self.admin_token_file.exists():
+            return self.admin_token()
+        token = secrets.token_urlsafe(32)
+        write_atomic(self.admin_token_file, token.encode() + b"\n", mode=0o600)
+        os.chmod(self.admin_token_file, 0o600)
+        return token
+
+    @property
+    def db_url(self) -> str:
+        """`db_url` from server.json if set (e.g. PostgreSQL), else the SQLite file."""
+        if self.settings.exists():
+            url = self.read_settings().get("db_url")
+            if url:
+                return str(url)
+        return str(self.db)
+
+
+@dataclass
+class ServerConfig:
+    """How to run one server process."""
+
+    data: Path
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    mdns: bool = True
+    mdns_interfaces: list[str] = field(default_factory=list)
+    snapshot_at: str = "23:30"
+    keep_snapshots: int = 3
+    #: Seconds between two looks at the clock (nightly snapshot) and at the
+    #: snapshot table (a version built by the CLI is announced in the TXT).
+    tick_s: float = 2.0
+
+    @property
+    def dir(self) -> DataDir:
+        return DataDir(self.data)

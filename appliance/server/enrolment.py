@@ -1,0 +1,165 @@
+"""Enrolling tills: one-time codes, then one token per till.
+
+Codes and tokens are stored only as sha256 digests and never logged. A code
+is single use and expires after 24 hours; a token is 32 random bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from .storage import Store, enrolment_codes, tills
+
+__all__ = [
+    "CODE_TTL",
+    "EnrolmentRefused",
+    "TillAuth",
+    "authenticate",
+    "create_code",
+    "enrol",
+    "list_tills",
+    "normalise_code",
+    "record_contact",
+    "revoke",
+]
+
+CODE_TTL = timedelta(hours=24)
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+
+
+class EnrolmentRefused(Exception):
+    """A wrong, used or expired code. The message says which, never the code."""
+
+
+@dataclass(frozen=True)
+class TillAuth:
+    till_id: int
+    name: str
+    revoked: bool
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def create_code(
+    store: Store, name: str = "", *, ttl: timedelta = CODE_TTL, now: datetime | None = None
+) -> str:
+    """A new one-time enrolment code, shown once (e.g. `K7QM-2XRD`)."""
+    now = now or datetime.now(UTC)
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    with store.write() as conn:
+        conn.execute(
+            enrolment_codes.insert().values(
+                code_hash=_digest(raw),
+                name=name,
+                created_at=now.isoformat(),
+                expires_at=(now + ttl).isoformat(),
+                used=False,
+            )
+        )
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def enrol(store: Store, code: str, name: str = "", *, now: datetime | None = None):
+    """Spend a code: (till_id, token). EnrolmentRefused if the code is no good."""
+    now = now or datetime.now(UTC)
+    code_hash = _digest(normalise_code(code))
+    token = secrets.token_urlsafe(32)
+    with store.write() as conn:
+        row = conn.execute(
+            select(enrolment_codes).where(enrolment_codes.c.code_hash == code_hash)
+        ).first()
+        if row is None:
+            raise EnrolmentRefused("this enrolment code is not known")
+        if row.used:
+            raise EnrolmentRefused("this enrolment code was already used")
+        if datetime.fromisoformat(row.expires_at) < now:
+            raise EnrolmentRefused("this enrolment code has expired; ask for a new one")
+        till_name = name.strip() or row.name
+        till_id = conn.execute(
+            tills.insert().values(
+                name=till_name or "till",
+                token_hash=_digest(token),
+                revoked=False,
+                enrolled_at=now.isoformat(),
+                last_seq_reported=0,
+                contiguous_seq=0,
+            )
+        ).inserted_primary_key[0]
+        if not till_name:
+            conn.execute(tills.update().where(tills.c.id == till_id).values(name=f"till {till_id}"))
+        spent = conn.execute(
+            enrolment_codes.update()
+            .where(enrolment_codes.c.code_hash == code_hash, enrolment_codes.c.used.is_(False))
+            .values(used=True, till_id=till_id)
+        )
+        if spent.rowcount != 1:  # somebody spent it between our read and now
+            raise EnrolmentRefused("this enrolment code was already used")
+    return int(till_id), token
+
+
+def authenticate(store: Store, token: str) -> TillAuth | None:
+    """The till holding this token (revoked or not), or None if nobody does."""
+    if not token:
+        return None
+    digest = _digest(token)
+    with store.read() as conn:
+        row = conn.execute(
+            select(tills.c.id, tills.c.name, tills.c.revoked, tills.c.token_hash).where(
+                tills.c.token_hash == digest
+            )
+        ).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    return TillAuth(int(row.id), row.name, bool(row.revoked))
+
+
+def revoke(store: Store, till_id: int) -> bool:
+    """Revoke a till's token; False if there is no such till."""
+    with store.write() as conn:
+        done = conn.execute(tills.update().where(tills.c.id == till_id).values(revoked=True))
+    return done.rowcount == 1
+
+
+def record_contact(
+    store: Store, till_id: int, last_seq: int | None, *, now: datetime | None = None
+) -> None:
+    """A till said hello (health check), maybe with the last seq it has closed."""
+    now = now or datetime.now(UTC)
+    values: dict[str, object] = {"last_seen": now.isoformat()}
+    with store.write() as conn:
+        if last_seq is not None:
+            current = conn.execute(
+                select(tills.c.last_seq_reported).where(tills.c.id == till_id)
+            ).scalar()
+            if current is None or last_seq > current:
+                values["last_seq_reported"] = last_seq
+        conn.execute(tills.update().where(tills.c.id == till_id).values(**values))
+
+
+def list_tills(store: Store) -> list[dict[str, object]]:
+    with store.read() as conn:
+        rows = conn.execute(select(tills).order_by(tills.c.id)).all()
+    return [
+        {
+            "till_id": r.id,
+            "name": r.name,
+            "revoked": bool(r.revoked),
+            "enrolled_at": r.enrolled_at,
+            "last_seen": r.last_seen,
+            "last_seq_reported": r.last_seq_reported,
+            "contiguous_seq": r.contiguous_seq,
+        }
+        for r in rows
+    ]

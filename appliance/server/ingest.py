@@ -1,0 +1,349 @@
+"""Taking sales into the journal: one path for PUT /sales/{id} and outbox uploads.
+
+Each record is judged alone:
+
+- unreadable or malformed -> quarantined (kept with the till id and raw text);
+- same sale id, same content -> duplicate (nothing written);
+- same sale id, other content, or the till's seq held by another sale ->
+  conflict, kept aside, never overwriting;
+- a hash that does not match the content -> integrity event + quarantined;
+- otherwise stored; a broken link to seq-1 or seq+1 is recorded as an
+  integrity event and the sale is stored all the same (it was really sold).
+
+All records of one call are written in one transaction, committed durably
+before the answer. One bad record never blocks the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import Connection, select
+
+from appliance.domain import GENESIS, canonical, verify_record
+from appliance.protocol import SaleRecord
+
+from .gaps import advance_contiguous
+from .storage import Store, integrity_events, now_iso, quarantine, sale_conflicts, sales
+
+__all__ = ["HTTP_STATUS", "Outcome", "ingest", "ingest_batch", "local_day"]
+
+log = logging.getLogger("autonome.server.ingest")
+
+HTTP_STATUS = {"stored": 201, "duplicate": 200, "conflict": 409, "quarantined": 422}
+_CHUNK = 400
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # stored | duplicate | conflict | quarantined
+    sale_id: str | None = None
+    seq: int | None = None
+    reason: str = ""
+    message: str = ""
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.status]
+
+
+def local_day(closed_at: str) -> str:
+    """The business day of a sale: its date in the server's local time zone."""
+    return datetime.fromisoformat(closed_at).astimezone().date().isoformat()
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _errors(e: ValidationError) -> str:
+    parts = []
+    for err in e.errors()[:5]:
+        where = ".".join(str(x) for x in err.get("loc", ())) or "record"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    more = len(e.errors()) - 5
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class _Batch:
+    """The journal of one till as far as this call needs it, kept in step with its writes."""
+
+    def __init__(self, conn: Connection, till_id: int) -> None:
+        self.conn = conn
+        self.till_id = till_id
+        self.now = now_iso()
+        self.by_id: dict[str, tuple[str, int, int]] = {}  # sale_id -> (body, till, seq)
+        self.by_seq: dict[int, tuple[str, str, str]] = {}  # seq -> (sale_id, hash, prev_hash)
+        self.new_sales: list[dict[str, Any]] = []
+        self.new_conflicts: list[dict[str, Any]] = []
+        self.new_quarantine: list[dict[str, Any]] = []
+        self.new_integrity: list[dict[str, Any]] = []
+        self._conflict_keys: set[tuple[str, str]] = set()
+        self._quarantine_keys: set[str] = set()
+
+    # -- what is already there -------------------------------------------------------
+    def prefetch(self, records: list[dict[str, Any]]) -> None:
+        ids = {r["sale_id"] for r in records if isinstance(r.get("sale_id"), str)}
+        seqs: set[int] = set()
+        for r in records:
+            seq = _int(r.get("seq"))
+            if seq is not None:
+                seqs.update((seq - 1, seq, seq + 1))
+        id_list, seq_list = sorted(ids), sorted(seqs)
+        for i in range(0, len(id_list), _CHUNK):
+            q = select(sales.c.sale_id, sales.c.body, sales.c.till_id, sales.c.seq).where(
+                sales.c.sale_id.in_(id_list[i : i + _CHUNK])
+            )
+            for row in self.conn.execute(q):
+                self.by_id[row.sale_id] = (row.body, row.till_id, row.seq)
+        for i in range(0, len(seq_list), _CHUNK):
+            q = select(sales.c.seq, sales.c.sale_id, sales.c.hash, sales.c.prev_hash).where(
+                sales.c.till_id == self.till_id, sales.c.seq.in_(seq_list[i : i + _CHUNK])
+            )
+            for row in self.conn.execute(q):
+                self.by_seq[row.seq] = (row.sale_id, row.hash, row.prev_hash)
+
+    # -- judging -------------------------------------------------------------------
+    def judge(self, item: Any, url_sale_id: str | None = None) -> Outcome:
+        if isinstance(item, dict) and "raw" in item and "kind" not in item:
+            raw = item["raw"] if isinstance(item["raw"], str) else orjson.dumps(item).decode()
+            return self.keep_quarantined(
+                raw, None, _int(item.get("seq")), "unreadable", "the till could not read this line"
+            )
+        if not isinstance(item, dict):
+            raw = orjson.dumps(item).decode() if item is not None else "null"
+            return self.keep_quarantined(raw, None, None, "not_a_record", "not a JSON object")
+        raw = canonical(item).decode("utf-8")
+        claimed_till = _int(item.get("till_id"))
+        sale_id = item.get("sale_id") if isinstance(item.get("sale_id"), str) else None
+        seq = _int(item.get("seq")) if claimed_till in (None, self.till_id) else None
+        try:
+            rec = SaleRecord.model_validate(item)
+        except ValidationError as e:
+            return self.keep_quarantined(raw, sale_id, seq, "malformed", _errors(e))
+        if rec.till_id != self.till_id:
+            return self.keep_quarantined(
+                raw,
+                rec.sale_id,
+                None,
+                "wrong_till",
+                f"a sale of till {rec.till_id} sent by till {self.till_id}",
+            )
+        if url_sale_id is not None and url_sale_id != rec.sale_id:
+            return self.keep_quarantined(
+                raw, rec.sale_id, rec.seq, "sale_id_mismatch", "the URL and the record differ"
+            )
+        existing = self.by_id.get(rec.sale_id)
+        if existing is not None:
+            if existing[0] == raw:
+                return Outcome("duplicate", rec.sale_id, rec.seq, message="already stored")
+            return self.keep_conflict(rec, raw, "same_id_other_content", rec.sale_id)
+        taken = self.by_seq.get(rec.seq)
+        if taken is not None:
+            return self.keep_conflict(rec, raw, "seq_taken", taken[0])
+        if not verify_record(item):
+            return self.keep_bad_hash(rec, raw)
+        self.check_links(rec)
+        self.store(rec, raw)
+        return Outcome("stored", rec.sale_id, rec.seq)
+
+    def check_links(self, rec: SaleRecord) -> None:
+        if rec.seq == 1 and rec.prev_hash != GENESIS:
+            message = "sale 1 does not start from the genesis hash"
+            self.integrity(rec.seq, None, "bad_genesis", rec.sale_id, message)
+        prev = self.by_seq.get(rec.seq - 1)
+        if prev is not None and prev[1] != rec.prev_hash:
+            message = (
+                f"sale {rec.seq} does not chain to sale {rec.seq - 1} "
+                f"(its prev_hash {rec.prev_hash[:12]}…, hash of {rec.seq - 1} {prev[1][:12]}…)"
+            )
+            self.integrity(rec.seq, rec.seq - 1, "broken_link", rec.sale_id, message)
+        nxt = self.by_seq.get(rec.seq + 1)
+        if nxt is not None and nxt[2] != rec.hash:
+            message = (
+                f"sale {rec.seq + 1} does not chain to sale {rec.seq} "
+                f"(its prev_hash {nxt[2][:12]}…, hash of {rec.seq} {rec.hash[:12]}…)"
+            )
+            self.integrity(rec.seq + 1, rec.seq, "broken_link", nxt[0], message)
+
+    # -- keeping ---------------------------------------------------------------------
+    def store(self, rec: SaleRecord, raw: str) -> None:
+        self.new_sales.append(
+            {
+                "sale_id": rec.sale_id,
+                "till_id": rec.till_id,
+                "seq": rec.seq,
+                "closed_at": rec.closed_at,
+                "day": local_day(rec.closed_at),
+                "total": rec.total,
+                "mode": rec.mode,
+                "hash": rec.hash,
+                "prev_hash": rec.prev_hash,
+                "body": raw,
+                "received_at": self.now,
+            }
+        )
+        self.by_id[rec.sale_id] = (raw, rec.till_id, rec.seq)
+        self.by_seq[rec.seq] = (rec.sale_id, rec.hash, rec.prev_hash)
+
+    def keep_conflict(self, rec: SaleRecord, raw: str, reason: str, other: str) -> Outcome:
+        key = (rec.sale_id, _sha(raw))
+        seen = (
+            key in self._conflict_keys
+            or self.conn.execute(
+                select(sale_conflicts.c.id).where(
+                    sale_conflicts.c.sale_id == key[0], sale_conflicts.c.body_sha256 == key[1]
+                )
+            ).first()
+        )
+        message = (
+            f"sale {rec.sale_id} is already stored with other content"
+            if reason == "same_id_other_content"
+            else f"till {rec.till_id} seq {rec.seq} is already sale {other}"
+        )
+        if not seen:
+            self._conflict_keys.add(key)
+            self.new_conflicts.append(
+                {
+                    "sale_id": rec.sale_id,
+                    "till_id": self.till_id,
+                    "seq": rec.seq,
+                    "hash": rec.hash,
+                    "reason": reason,
+                    "existing_sale_id": other,
+                    "body": raw,
+                    "body_sha256": key[1],
+                    "received_at": self.now,
+                }
+            )
+            log.warning("conflict kept aside: %s", message)
+        return Outcome("conflict", rec.sale_id, rec.seq, reason, message)
+
+    def _quarantined_before(self, raw_sha: str) -> bool:
+        if raw_sha in self._quarantine_keys:
+            return True
+        q = select(quarantine.c.id).where(
+            quarantine.c.till_id == self.till_id, quarantine.c.raw_sha256 == raw_sha
+        )
+        return self.conn.execute(q).first() is not None
+
+    def keep_quarantined(
+        self, raw: str, sale_id: str | None, seq: int | None, reason: str, message: str
+    ) -> Outcome:
+        raw_sha = _sha(raw)
+        if not self._quarantined_before(raw_sha):
+            self._quarantine_keys.add(raw_sha)
+            self.new_quarantine.append(
+                {
+                    "till_id": self.till_id,
+                    "sale_id": sale_id,
+                    "seq": seq,
+                    "reason": reason,
+                    "message": message,
+                    "raw": raw,
+                    "raw_sha256": raw_sha,
+                    "received_at": self.now,
+                }
+            )
+            log.warning("till %s: record quarantined (%s): %s", self.till_id, reason, message)
+        return Outcome("quarantined", sale_id, seq, reason, message)
+
+    def keep_bad_hash(self, rec: SaleRecord, raw: str) -> Outcome:
+        message = f"sale {rec.seq} ({rec.sale_id}): its hash does not match its content"
+        if not self._quarantined_before(_sha(raw)):
+            self.integrity(rec.seq, None, "bad_hash", rec.sale_id, message)
+        return self.keep_quarantined(raw, rec.sale_id, rec.seq, "bad_hash", message)
+
+    def integrity(
+        self, seq: int, prev_seq: int | None, kind: str, sale_id: str | None, message: str
+    ) -> None:
+        log.error("integrity: till %s: %s", self.till_id, message)
+        self.new_integrity.append(
+            {
+                "till_id": self.till_id,
+                "seq": seq,
+                "prev_seq": prev_seq,
+                "kind": kind,
+                "sale_id": sale_id,
+                "message": f"till {self.till_id}: {message}",
+                "at": self.now,
+            }
+        )
+
+    def flush(self) -> None:
+        for table, rows in (
+            (sales, self.new_sales),
+            (sale_conflicts, self.new_conflicts),
+            (quarantine, self.new_quarantine),
+            (integrity_events, self.new_integrity),
+        ):
+            if rows:
+                self.conn.execute(table.insert(), rows)
+                rows.clear()
+
+
+def _judge_all(conn: Connection, till_id: int, items: list[Any], url_sale_id: str | None):
+    batch = _Batch(conn, till_id)
+    batch.prefetch([it for it in items if isinstance(it, dict)])
+    outcomes: list[Outcome] = []
+    for item in items:
+        try:
+            outcomes.append(batch.judge(item, url_sale_id))
+        except Exception as e:  # a bug must not block the records behind this one
+            log.exception("till %s: record could not be judged", till_id)
+            raw = orjson.dumps(item, default=repr).decode()
+            outcomes.append(batch.keep_quarantined(raw, None, None, "server_error", repr(e)))
+    batch.flush()
+    return outcomes
+
+
+def ingest_batch(
+    store: Store, till_id: int, items: list[Any], *, url_sale_id: str | None = None
+) -> tuple[list[Outcome], int]:
+    """Judge and keep every item; (outcomes in order, the till's contiguous seq)."""
+    with store.write() as conn:
+        try:
+            with conn.begin_nested():
+                outcomes = _judge_all(conn, till_id, items, url_sale_id)
+        except Exception:
+            # Something failed while writing the lot: go one record at a time.
+            log.exception("till %s: batch write failed, retrying record by record", till_id)
+            outcomes = []
+            for item in items:
+                try:
+                    with conn.begin_nested():
+                        outcomes.extend(_judge_all(conn, till_id, [item], url_sale_id))
+                except Exception as e:
+                    with conn.begin_nested():
+                        raw = orjson.dumps(item, default=repr).decode()
+                        b = _Batch(conn, till_id)
+                        outcomes.append(
+                            b.keep_quarantined(raw, None, None, "server_error", repr(e))
+                        )
+                        b.flush()
+        contiguous = advance_contiguous(conn, till_id)
+    return outcomes, contiguous
+
+
+def ingest(store: Store, till_id: int, body: bytes | str, sale_id: str | None = None) -> Outcome:
+    """One record as PUT /sales/{sale_id} receives it (raw bytes, maybe not even JSON)."""
+    try:
+        item: Any = orjson.loads(body)
+    except orjson.JSONDecodeError as e:
+        text = body.decode("utf-8", "backslashreplace") if isinstance(body, bytes) else body
+        item = {"raw": text}
+        outcomes, _ = ingest_batch(store, till_id, [item], url_sale_id=sale_id)
+        o = outcomes[0]
+        return Outcome(o.status, sale_id, None, "malformed_json", f"malformed JSON: {e}")
+    outcomes, _ = ingest_batch(store, till_id, [item], url_sale_id=sale_id)
+    return outcomes[0]

@@ -1,0 +1,152 @@
+"""X and Z reports: a day's takings per till, per payment method and per VAT rate.
+
+The day of a sale is its closing date in the server's local time zone. The X
+report is live; the Z report closes a day: built once, numbered, stored, and
+the same stored Z is returned when asked again (with any sale of that day
+received after it shown apart as `late_sales`).
+
+Payments are net of change: cash counts what stayed in the drawer. A meal
+voucher's excess stays with the shop, so the payments add up to the total
+plus `voucher_excess`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+
+from appliance.domain import PAYMENT_METHODS, rate_label
+
+from .gaps import pending
+from .storage import Store, now_iso, sales, tills, z_reports
+
+__all__ = ["ReportError", "close_day", "day_figures", "list_z", "today", "x_report"]
+
+
+class ReportError(ValueError):
+    """A report that cannot be made (a day that has not begun, a bad date)."""
+
+
+def today() -> str:
+    return datetime.now().astimezone().date().isoformat()
+
+
+def _check_day(day: str) -> str:
+    try:
+        d = date.fromisoformat(day)
+    except (TypeError, ValueError):
+        raise ReportError(f"not a day (YYYY-MM-DD): {day!r}") from None
+    if d.isoformat() > today():
+        raise ReportError(f"{day} has not begun yet")
+    return d.isoformat()
+
+
+def day_figures(conn: Connection, day: str, *, received_after: str | None = None):
+    """The figures of one day, computed from the stored sale records."""
+    q = select(sales.c.till_id, sales.c.seq, sales.c.body).where(sales.c.day == day)
+    if received_after is not None:
+        q = q.where(sales.c.received_at > received_after)
+    names = dict(conn.execute(select(tills.c.id, tills.c.name)).all())
+    per_till: dict[int, dict[str, Any]] = {}
+    pay = {m: {"method": m, "amount": 0, "count": 0} for m in PAYMENT_METHODS}
+    vat: dict[int, dict[str, int]] = {}
+    modes = {"online": 0, "autonomous": 0}
+    count = total = discounts = voucher_excess = 0
+    for till_id, seq, body in conn.execute(q):
+        rec = orjson.loads(body)
+        count += 1
+        total += rec["total"]
+        voucher_excess += rec.get("voucher_excess", 0)
+        discounts += rec.get("sale_discount", 0) + sum(ln.get("discount", 0) for ln in rec["lines"])
+        modes[rec["mode"]] = modes.get(rec["mode"], 0) + 1
+        t = per_till.setdefault(
+            till_id,
+            {"till_id": till_id, "name": names.get(till_id, f"till {till_id}"), "sales": 0,
+             "total": 0, "first_seq": seq, "last_seq": seq},
+        )  # fmt: skip
+        t["sales"] += 1
+        t["total"] += rec["total"]
+        t["first_seq"] = min(t["first_seq"], seq)
+        t["last_seq"] = max(t["last_seq"], seq)
+        for p in rec["payments"]:
+            slot = pay.setdefault(p["method"], {"method": p["method"], "amount": 0, "count": 0})
+            slot["amount"] += p["amount"]
+            slot["count"] += 1
+        pay["cash"]["amount"] -= rec.get("change", 0)
+        for v in rec["vat"]:
+            slot = vat.setdefault(v["vat_bp"], {"gross": 0, "net": 0, "vat": 0})
+            for k in ("gross", "net", "vat"):
+                slot[k] += v[k]
+    return {
+        "day": day,
+        "sales": count,
+        "total": total,
+        "discounts": discounts,
+        "voucher_excess": voucher_excess,
+        "modes": modes,
+        "tills": [per_till[k] for k in sorted(per_till)],
+        "payments": [p for p in pay.values() if p["count"]],
+        "vat": [
+            {"vat_bp": bp, "label": rate_label(bp), **vat[bp]} for bp in sorted(vat, reverse=True)
+        ],
+    }
+
+
+def x_report(store: Store, day: str | None = None) -> dict[str, Any]:
+    """The live report of a day (today by default): nothing is stored."""
+    day = _check_day(day or today())
+    with store.read() as conn:
+        figures = day_figures(conn, day)
+    return {"kind": "X", "generated_at": now_iso(), **figures, "pending": _pending_texts(store)}
+
+
+def _pending_texts(store: Store) -> list[str]:
+    return [str(p["text"]) for p in pending(store)]
+
+
+def close_day(store: Store, day: str | None = None) -> tuple[dict[str, Any], bool]:
+    """The Z report of a day: (report, True) when made now, (stored one, False) after."""
+    day = _check_day(day or today())
+    existing = _stored_z(store, day)
+    if existing is not None:
+        return existing, False
+    pending_now = _pending_texts(store)
+    with store.write() as conn:
+        row = conn.execute(select(z_reports.c.number).where(z_reports.c.day == day)).first()
+        if row is None:
+            figures = day_figures(conn, day)
+            created = now_iso()
+            body = {"kind": "Z", "generated_at": created, **figures, "pending": pending_now}
+            conn.execute(
+                z_reports.insert().values(
+                    day=day, created_at=created, body=orjson.dumps(body).decode()
+                )
+            )
+    report = _stored_z(store, day)
+    assert report is not None
+    return report, row is None
+
+
+def _stored_z(store: Store, day: str) -> dict[str, Any] | None:
+    with store.read() as conn:
+        row = conn.execute(select(z_reports).where(z_reports.c.day == day)).first()
+        if row is None:
+            return None
+        report = orjson.loads(row.body)
+        report["number"] = row.number
+        late = day_figures(conn, day, received_after=row.created_at)
+    report["late_sales"] = {"sales": late["sales"], "total": late["total"]}
+    return report
+
+
+def list_z(store: Store) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        rows = conn.execute(
+            select(z_reports.c.number, z_reports.c.day, z_reports.c.created_at).order_by(
+                z_reports.c.number
+            )
+        ).all()
+    return [{"number": r.number, "day": r.day, "created_at": r.created_at} for r in rows]
