@@ -8,6 +8,7 @@ as events (dicts) to the subscribers of `till.bus`. The sale commands live in
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -89,6 +90,7 @@ class Till(Selling):
         self.outbox = Outbox.open(self.data_dir)
         self.events = EventLog.open(self.data_dir, self.till_id, now=self.now)
         self.catalogue = self.snapshots.load()
+        gc.freeze()  # the catalogue lives long: keep the cyclic GC off its 300k objects
         box = self.outbox
         self.events.record(
             EventType.BOOT,
@@ -323,6 +325,7 @@ class Till(Selling):
                 self.error("snapshot_not_saved", f"snapshot {version} not saved: {e}")
                 return False
             self.catalogue = cat
+            gc.freeze()
             self.events.record(EventType.SNAPSHOT_INSTALLED, version=version, size=len(data))
             self.bus.publish("snapshot_installed", version=version, articles=len(cat.articles))
             return True
