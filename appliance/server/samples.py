@@ -42,7 +42,7 @@ class SaleMaker:
         mode: str = "online",
     ) -> None:
         self.till_id = till_id
-        self.rng = random.Random(seed)
+        self.rng = random.Random(f"{till_id}:{seed}:{start_seq}")  # ids differ between tills
         self.seq = start_seq
         self.prev_hash = prev_hash
         self.clock = start or datetime.now(UTC).replace(microsecond=0)
