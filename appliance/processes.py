@@ -146,7 +146,18 @@ class TillProcess:
 
     def enroll(self, code: str, server_url: str) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
-        autonome("till", "enroll", "--data", str(self.data), "--code", code, "--server", server_url)
+        autonome(
+            "till",
+            "enroll",
+            "--data",
+            str(self.data),
+            "--code",
+            code,
+            "--server",
+            server_url,
+            "--name",
+            self.name,
+        )
 
     def start(self, server_url: str | None = None) -> TillProcess:
         args = [*_command(), "till", "--headless", "--data", str(self.data)]
