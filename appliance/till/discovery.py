@@ -55,12 +55,20 @@ def _version(text: str | None) -> int | None:
 
 
 def probe(
-    url: str, server_id: str | None, token: str | None = None, timeout: float = 1.0
+    url: str,
+    server_id: str | None,
+    token: str | None = None,
+    timeout: float = 1.0,
+    last_seq: int | None = None,
 ) -> Sighting | None:
-    """GET /health on a known URL: a Sighting if our server answers there."""
+    """GET /health on a known URL: a Sighting if our server answers there.
+
+    With the till's token and last seq, the server learns at once which sales
+    are still on this till, even if the cashier postpones sending them.
+    """
     client = ServerClient(url, token, timeout=timeout)
     try:
-        health = client.health()
+        health = client.health(last_seq=last_seq if token else None)
     except ServerError:
         return None
     finally:

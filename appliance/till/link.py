@@ -75,7 +75,11 @@ class Link(threading.Thread):
         while not t.stopping.is_set() and t.mode is Mode.DISCOVERING:
             for url in self.candidates():
                 seen = t.probe(
-                    url, t.config.server_id, t.config.token, t.settings.request_timeout_s
+                    url,
+                    t.config.server_id,
+                    t.config.token,
+                    t.settings.request_timeout_s,
+                    last_seq=t.outbox.last_seq,
                 )
                 if seen is not None:
                     t.on_found(seen)
@@ -134,6 +138,12 @@ class Link(threading.Thread):
         seen, t.back_seen = t.back_seen, None
         if seen is None or t.asked_back:
             return
-        found = t.probe(seen.url, t.config.server_id, t.config.token, t.settings.request_timeout_s)
+        found = t.probe(
+            seen.url,
+            t.config.server_id,
+            t.config.token,
+            t.settings.request_timeout_s,
+            last_seq=t.outbox.last_seq,
+        )
         if found is not None:
             t.on_server_back(found)
