@@ -212,10 +212,18 @@ class TillProcess:
             if match(ev):
                 return ev
 
-    def wait_event(self, name: str, timeout: float = 15, **fields: Any) -> dict[str, Any]:
+    def wait_event(
+        self, name: str, timeout: float = 15, *, past: bool = False, **fields: Any
+    ) -> dict[str, Any]:
+        """The next event `name` with these fields; with past=True, one already seen counts."""
+
         def match(ev: dict[str, Any]) -> bool:
             return ev.get("event") == name and all(ev.get(k) == v for k, v in fields.items())
 
+        if past:
+            for ev in self.history:
+                if match(ev):
+                    return ev
         return self.wait_for(match, timeout, what=f"{name} {fields or ''}".strip())
 
     def kill(self) -> None:

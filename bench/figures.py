@@ -267,7 +267,7 @@ def till_rss(work: Path) -> float:
     try:
         till.start(server.url)
         till.wait_event("mode", mode="ONLINE", timeout=60)
-        till.wait_event("snapshot_installed", timeout=60)
+        till.wait_event("snapshot_installed", timeout=60, past=True)
         time.sleep(1)
         assert till.proc is not None
         return psutil.Process(till.proc.pid).memory_info().rss / 2**20
