@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from appliance.domain import GENESIS, canonical, verify_record
 from appliance.protocol import SaleRecord
@@ -35,6 +35,14 @@ from .storage import Store, integrity_events, now_iso, quarantine, sale_conflict
 __all__ = ["HTTP_STATUS", "Outcome", "ingest", "ingest_batch", "local_day"]
 
 log = logging.getLogger("autonome.server.ingest")
+
+# Built once: the hot path of every sale only binds values.
+_SALES_BY_ID = select(sales.c.sale_id, sales.c.body, sales.c.till_id, sales.c.seq).where(
+    sales.c.sale_id.in_(bindparam("ids", expanding=True))
+)
+_SALES_BY_SEQ = select(sales.c.seq, sales.c.sale_id, sales.c.hash, sales.c.prev_hash).where(
+    sales.c.till_id == bindparam("till"), sales.c.seq.in_(bindparam("seqs", expanding=True))
+)
 
 HTTP_STATUS = {"stored": 201, "duplicate": 200, "conflict": 409, "quarantined": 422}
 _CHUNK = 400
@@ -101,16 +109,11 @@ class _Batch:
                 seqs.update((seq - 1, seq, seq + 1))
         id_list, seq_list = sorted(ids), sorted(seqs)
         for i in range(0, len(id_list), _CHUNK):
-            q = select(sales.c.sale_id, sales.c.body, sales.c.till_id, sales.c.seq).where(
-                sales.c.sale_id.in_(id_list[i : i + _CHUNK])
-            )
-            for row in self.conn.execute(q):
+            for row in self.conn.execute(_SALES_BY_ID, {"ids": id_list[i : i + _CHUNK]}):
                 self.by_id[row.sale_id] = (row.body, row.till_id, row.seq)
         for i in range(0, len(seq_list), _CHUNK):
-            q = select(sales.c.seq, sales.c.sale_id, sales.c.hash, sales.c.prev_hash).where(
-                sales.c.till_id == self.till_id, sales.c.seq.in_(seq_list[i : i + _CHUNK])
-            )
-            for row in self.conn.execute(q):
+            params = {"till": self.till_id, "seqs": seq_list[i : i + _CHUNK]}
+            for row in self.conn.execute(_SALES_BY_SEQ, params):
                 self.by_seq[row.seq] = (row.sale_id, row.hash, row.prev_hash)
 
     # -- judging -------------------------------------------------------------------
@@ -308,31 +311,40 @@ def _judge_all(conn: Connection, till_id: int, items: list[Any], url_sale_id: st
 
 
 def ingest_batch(
-    store: Store, till_id: int, items: list[Any], *, url_sale_id: str | None = None
-) -> tuple[list[Outcome], int]:
-    """Judge and keep every item; (outcomes in order, the till's contiguous seq)."""
-    with store.write() as conn:
+    store: Store,
+    till_id: int,
+    items: list[Any],
+    *,
+    url_sale_id: str | None = None,
+    contiguous: bool = True,
+) -> tuple[list[Outcome], int | None]:
+    """Judge and keep every item in one transaction; (outcomes in order, the
+    till's contiguous seq, or None when not asked for)."""
+    try:
+        with store.write() as conn:
+            outcomes = _judge_all(conn, till_id, items, url_sale_id)
+            held = advance_contiguous(conn, till_id) if contiguous else None
+        return outcomes, held
+    except Exception:
+        log.exception(
+            "till %s: writing %d record(s) failed, retrying one by one", till_id, len(items)
+        )
+    # Something failed while writing the lot: one transaction per record, so a
+    # record that cannot be written is quarantined and the others still stored.
+    outcomes = []
+    for item in items:
         try:
-            with conn.begin_nested():
-                outcomes = _judge_all(conn, till_id, items, url_sale_id)
-        except Exception:
-            # Something failed while writing the lot: go one record at a time.
-            log.exception("till %s: batch write failed, retrying record by record", till_id)
-            outcomes = []
-            for item in items:
-                try:
-                    with conn.begin_nested():
-                        outcomes.extend(_judge_all(conn, till_id, [item], url_sale_id))
-                except Exception as e:
-                    with conn.begin_nested():
-                        raw = orjson.dumps(item, default=repr).decode()
-                        b = _Batch(conn, till_id)
-                        outcomes.append(
-                            b.keep_quarantined(raw, None, None, "server_error", repr(e))
-                        )
-                        b.flush()
-        contiguous = advance_contiguous(conn, till_id)
-    return outcomes, contiguous
+            with store.write() as conn:
+                outcomes.extend(_judge_all(conn, till_id, [item], url_sale_id))
+        except Exception as e:
+            with store.write() as conn:
+                b = _Batch(conn, till_id)
+                raw = orjson.dumps(item, default=repr).decode()
+                outcomes.append(b.keep_quarantined(raw, None, None, "server_error", repr(e)))
+                b.flush()
+    with store.write() as conn:
+        held = advance_contiguous(conn, till_id) if contiguous else None
+    return outcomes, held
 
 
 def ingest(store: Store, till_id: int, body: bytes | str, sale_id: str | None = None) -> Outcome:
@@ -342,8 +354,9 @@ def ingest(store: Store, till_id: int, body: bytes | str, sale_id: str | None = 
     except orjson.JSONDecodeError as e:
         text = body.decode("utf-8", "backslashreplace") if isinstance(body, bytes) else body
         item = {"raw": text}
-        outcomes, _ = ingest_batch(store, till_id, [item], url_sale_id=sale_id)
+        outcomes, _ = ingest_batch(store, till_id, [item], url_sale_id=sale_id, contiguous=False)
         o = outcomes[0]
         return Outcome(o.status, sale_id, None, "malformed_json", f"malformed JSON: {e}")
-    outcomes, _ = ingest_batch(store, till_id, [item], url_sale_id=sale_id)
+    # The contiguous seq is not part of this answer: its cache catches up at the next upload.
+    outcomes, _ = ingest_batch(store, till_id, [item], url_sale_id=sale_id, contiguous=False)
     return outcomes[0]
