@@ -5,6 +5,10 @@ another server_id is ignored (and logged once). Added and Updated may come in
 either order; both mean "the server is there, at this address". A goodbye
 (Removed) of our server is reported at once. A server killed or cut off is
 never reported by mDNS: the heartbeat of the till notices that, not this.
+
+A server restarted with the same address re-announces records identical to
+the cached ones, and the browser stays silent about it; a record listener
+hears every announcement of our server's name and reports it as seen again.
 """
 
 from __future__ import annotations
@@ -14,6 +18,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from zeroconf import (
+    IPVersion,
+    RecordUpdateListener,
+    ServiceBrowser,
+    ServiceStateChange,
+    Zeroconf,
+)
 
 from appliance.protocol import SERVICE_TYPE
 
@@ -102,17 +114,26 @@ class Discovery:
         self._zc: Any = None
         self._browser: Any = None
         self._seen = threading.Event()
+        self._ours: set[str] = set()
+        if server_id:
+            self._ours.add(f"{server_id}.{SERVICE_TYPE}".lower())
+        self._last_heard = 0.0
+        self._listener: Any = None
 
     def start(self) -> None:
-        from zeroconf import IPVersion, ServiceBrowser, Zeroconf
-
         if self.interfaces:
             self._zc = Zeroconf(interfaces=self.interfaces, ip_version=IPVersion.V4Only)
         else:
             self._zc = Zeroconf(ip_version=IPVersion.V4Only)
         self._browser = ServiceBrowser(self._zc, SERVICE_TYPE, handlers=[self._on_change])
+        if self.server_id:
+            self._listener = _Announcements(self)
+            self._zc.add_listener(self._listener, None)
 
     def stop(self) -> None:
+        if self._listener is not None and self._zc is not None:
+            self._zc.remove_listener(self._listener)
+            self._listener = None
         if self._browser is not None:
             self._browser.cancel()
             self._browser = None
@@ -126,8 +147,6 @@ class Discovery:
         return self.latest
 
     def _on_change(self, zeroconf: Any, service_type: str, name: str, state_change: Any) -> None:
-        from zeroconf import ServiceStateChange
-
         try:
             if state_change is ServiceStateChange.Removed:
                 sid = self._names.get(name) or name.split(".", 1)[0]
@@ -153,6 +172,7 @@ class Discovery:
                 return
             url = f"http://{addrs[0]}:{info.port}"
             seen = Sighting(sid, url, _version(props.get("snapshot")))
+            self._ours.add(name.lower())
             self.latest = seen
             self._seen.set()
             self.on_seen(seen)
@@ -161,3 +181,28 @@ class Discovery:
 
     def _follows(self, sid: str) -> bool:
         return self.server_id is None or sid == self.server_id
+
+    def heard(self, name: str, now: float) -> None:
+        """A record of ours was announced (event loop thread: stay cheap)."""
+        if name.lower() not in self._ours or self.latest is None:
+            return
+        if now - self._last_heard < 1000:  # zeroconf's clock is in milliseconds
+            return
+        self._last_heard = now
+        self.on_seen(self.latest)
+
+
+class _Announcements(RecordUpdateListener):
+    """Hears every record announced on the network; passes ours to `Discovery.heard`."""
+
+    def __init__(self, discovery: Discovery) -> None:
+        self.discovery = discovery
+
+    def async_update_records(self, zc: Any, now: float, records: list[Any]) -> None:
+        for update in records:
+            record = update.new
+            if not record.is_expired(now):
+                self.discovery.heard(record.name, now)
+
+    def async_update_records_complete(self) -> None:
+        pass
