@@ -80,7 +80,7 @@ class ServerClient:
             resp = self._http.request(method, path, **kw)
         except httpx.TimeoutException as e:
             raise ServerUnreachable("timeout", f"no answer from {self.base_url}: {e!r}") from e
-        except httpx.HTTPError as e:
+        except (httpx.HTTPError, RuntimeError) as e:  # RuntimeError: closed under us
             raise ServerUnreachable("unreachable", f"{self.base_url} unreachable: {e!r}") from e
         if resp.status_code in ok:
             return resp

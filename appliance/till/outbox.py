@@ -12,6 +12,7 @@ import bisect
 import fcntl
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,7 @@ class Outbox:
         self.torn: bytes = b""
         self.kept_aside: list[Entry] = []
         self._lock_file: Any = None
+        self._index_lock = threading.Lock()  # the till appends, its link thread reads
 
     @classmethod
     def open(cls, directory: Path) -> Outbox:
@@ -163,11 +165,12 @@ class Outbox:
         except LogWriteError as e:
             raise OutboxWriteError(e.errno, f"the sale was NOT saved: {e.strerror}") from e
         entry = Entry(offset, length, seq, autonomous=record.get("mode") == "autonomous")
-        self._entries.append(entry)
-        self._keys.append(entry.key)
-        self.last_seq = seq
-        self.last_hash = record["hash"]
-        self.last_closed_at = record.get("closed_at")
+        with self._index_lock:
+            self._entries.append(entry)
+            self._keys.append(entry.key)
+            self.last_seq = seq
+            self.last_hash = record["hash"]
+            self.last_closed_at = record.get("closed_at")
         return entry
 
     def mark_acked(self, seq: int) -> None:
@@ -181,13 +184,15 @@ class Outbox:
     # -- reading ---------------------------------------------------------------
     def pending(self, limit: int | None = None) -> list[Entry]:
         """Lines the server does not hold yet, in file order."""
-        start = bisect.bisect_right(self._keys, self.acked)
-        end = len(self._entries) if limit is None else min(len(self._entries), start + limit)
-        return self._entries[start:end]
+        with self._index_lock:
+            start = bisect.bisect_right(self._keys, self.acked)
+            end = len(self._entries) if limit is None else min(len(self._entries), start + limit)
+            return self._entries[start:end]
 
     @property
     def pending_count(self) -> int:
-        return len(self._entries) - bisect.bisect_right(self._keys, self.acked)
+        with self._index_lock:
+            return len(self._entries) - bisect.bisect_right(self._keys, self.acked)
 
     @property
     def autonomous_pending(self) -> int:

@@ -23,17 +23,17 @@ from .client import ServerClient, ServerError
 from .config import TillConfig
 from .discovery import Discovery, Sighting, probe
 from .eventlog import EventLog
+from .fetcher import SnapshotFetcher
 from .modes import ASKING_MODES, Mode, Question, Signal, ask_autonomous, ask_upload, step
 from .outbox import Outbox
 from .selling import Selling
-from .snapshot import Catalogue, SnapshotRejected, SnapshotStore
+from .snapshot import Catalogue, SnapshotStore
 
 __all__ = ["Till"]
 
 log = logging.getLogger(__name__)
 
 ANSWERS = {"yes": Signal.YES, "retry": Signal.RETRY, "send": Signal.SEND, "later": Signal.LATER}
-MAX_SNAPSHOT_TRIES = 3
 
 
 class Till(Selling):
@@ -75,12 +75,11 @@ class Till(Selling):
         self.probe = probe_fn
         self.wake = threading.Event()
         self.stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self.threads: list[threading.Thread] = []
         self._pending_action: tuple[str, Any] | None = None
         self.asked_back = False
         self.back_seen: Sighting | None = None
-        self._snap_lock = threading.Lock()
-        self._snap_tries: dict[int, int] = {}
+        self.fetcher = SnapshotFetcher(self)
         self.sale = Sale()
         self.cashier: dict[str, Any] | None = None
 
@@ -130,14 +129,14 @@ class Till(Selling):
                     log.warning("mDNS unavailable (%s): direct probes only", e)
                     self.discovery = None
             link = Link(self)
-            self._threads.append(link)
+            self.threads.append(link)
             link.start()
         self.signal(Signal.START)
 
     def stop(self) -> None:
         self.stopping.set()
         self.wake.set()
-        for t in self._threads:
+        for t in self.threads:
             t.join(timeout=15)
         if self.discovery is not None:
             self.discovery.stop()
@@ -182,6 +181,8 @@ class Till(Selling):
 
     def _mdns_seen(self, seen: Sighting) -> None:
         self.back_seen = seen
+        if self.mode is Mode.ONLINE and seen.url == self.server_url:
+            self.want_snapshot(seen.snapshot_version)  # announced in the TXT record
         self.wake.set()
 
     def _mdns_gone(self, server_id: str) -> None:
@@ -279,56 +280,14 @@ class Till(Selling):
                 return
             self.signal(Signal.UPLOAD_NOW)
 
-    # -- snapshot --------------------------------------------------------------
+    # -- snapshot ----------------------------------------------------------------
     def want_snapshot(self, version: int | None) -> None:
         """Fetch `version` in the background if it is not the installed one."""
-        have = self.catalogue.version if self.catalogue else None
-        if version is None or version == have or self._snap_lock.locked():
-            return
-        if self._snap_tries.get(version, 0) >= MAX_SNAPSHOT_TRIES:
-            return
-        t = threading.Thread(
-            target=self.fetch_snapshot, args=(version,), name="till-snapshot", daemon=True
-        )
-        self._threads.append(t)
-        t.start()
+        self.fetcher.want(version)
 
     def fetch_snapshot(self, version: int | None = None) -> bool:
-        """Download, check and install the server's snapshot; True when installed.
-
-        `version` is what was announced; the server's current one is fetched.
-        """
-        with self._snap_lock:
-            if self.catalogue is not None and self.catalogue.version == version:
-                return True
-            try:
-                client = self.client()
-                meta = client.snapshot_meta()
-                version = int(meta["version"])
-                if self.catalogue is not None and self.catalogue.version == version:
-                    return True
-                self._snap_tries[version] = self._snap_tries.get(version, 0) + 1
-                data, header_sha = client.snapshot(version)
-            except (ServerError, KeyError, ValueError, TypeError) as e:
-                log.warning("snapshot %s not downloaded: %s", version, e)
-                return False
-            expected = str(meta.get("sha256", ""))
-            try:
-                if header_sha and header_sha.lower() != expected.lower():
-                    raise SnapshotRejected("bad_sha256", "the server's two hashes disagree")
-                cat = self.snapshots.install(data, expected, version, self.config.server_id)
-            except SnapshotRejected as e:
-                self.events.record(EventType.SNAPSHOT_REJECTED, version=version, reason=e.reason)
-                self.error("snapshot_rejected", f"snapshot {version} rejected: {e.message}")
-                return False
-            except OSError as e:
-                self.error("snapshot_not_saved", f"snapshot {version} not saved: {e}")
-                return False
-            self.catalogue = cat
-            gc.freeze()
-            self.events.record(EventType.SNAPSHOT_INSTALLED, version=version, size=len(data))
-            self.bus.publish("snapshot_installed", version=version, articles=len(cat.articles))
-            return True
+        """Download, check and install the server's snapshot now; True when installed."""
+        return self.fetcher.fetch(version)
 
     # -- status ----------------------------------------------------------------
     def status_fields(self) -> dict[str, Any]:
