@@ -189,3 +189,24 @@ def test_the_server_back_on_mdns_asks_once_while_autonomous(tmp_path, template):
     finally:
         till.kill()
         server.stop()
+
+
+def test_a_till_killed_during_an_upload_sends_the_rest_once_at_restart(till, server):
+    prefill(till.data, 5_000)
+    till.start(server.url)
+    till.wait_event("question", id="send_sales", timeout=20)
+    till.send("answer", question="send_sales", answer="send")
+    till.wait_event("upload_progress", timeout=30)
+    till.kill()  # SIGKILL mid-upload: the acked cursor may lag what the server holds
+    acked = int((till.data / "outbox.acked").read_text())
+    assert 0 < acked < 5_000
+    till.start(server.url)
+    q = till.wait_event("question", id="send_sales", timeout=20)
+    assert q["pending"] == 5_000 - acked
+    till.send("answer", question="send_sales", answer="send")
+    done = till.wait_event("upload_finished", timeout=60)
+    assert done["acked"] == 5_000
+    sales = journal(server)
+    assert [s["seq"] for s in sales] == list(range(1, 5_001))
+    assert verify_chain(sales) == []
+    assert server.api("GET", "/api/v1/conflicts").json() == []
