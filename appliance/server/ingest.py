@@ -29,6 +29,7 @@ from sqlalchemy import Connection, bindparam, select
 from appliance.domain import GENESIS, canonical, verify_record
 from appliance.protocol import SaleRecord
 
+from .faults import crash_point
 from .gaps import advance_contiguous
 from .storage import Store, integrity_events, now_iso, quarantine, sale_conflicts, sales
 
@@ -324,6 +325,8 @@ def ingest_batch(
         with store.write() as conn:
             outcomes = _judge_all(conn, till_id, items, url_sale_id)
             held = advance_contiguous(conn, till_id) if contiguous else None
+            crash_point("before_commit")
+        crash_point("after_commit")
         return outcomes, held
     except Exception:
         log.exception(
