@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from typing import TYPE_CHECKING
@@ -75,7 +74,6 @@ class SnapshotFetcher:
                 t.error("snapshot_not_saved", f"snapshot {version} not saved: {e}")
                 return False
             t.catalogue = cat
-            gc.freeze()  # the catalogue lives long: keep the cyclic GC off it
             t.events.record(EventType.SNAPSHOT_INSTALLED, version=version, size=len(data))
             t.bus.publish("snapshot_installed", version=version, articles=len(cat.articles))
             return True

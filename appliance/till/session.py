@@ -8,7 +8,6 @@ as events (dicts) to the subscribers of `till.bus`. The sale commands live in
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -89,7 +88,6 @@ class Till(Selling):
         self.outbox = Outbox.open(self.data_dir)
         self.events = EventLog.open(self.data_dir, self.till_id, now=self.now)
         self.catalogue = self.snapshots.load()
-        gc.freeze()  # the catalogue lives long: keep the cyclic GC off its 300k objects
         box = self.outbox
         self.events.record(
             EventType.BOOT,
