@@ -79,7 +79,8 @@ class ServerProcess:
     def admin_token(self) -> str:
         return (self.data / "admin.token").read_text().strip()
 
-    def start(self, timeout: float = 30) -> ServerProcess:
+    def start(self, timeout: float = 30, *, env: dict[str, str] | None = None) -> ServerProcess:
+        """Run it; `env`: extra environment for this run only (e.g. AUTONOME_CRASH_AT)."""
         args = [
             *_command(),
             "server",
@@ -94,7 +95,7 @@ class ServerProcess:
         args += ["--mdns-interface", "127.0.0.1"] if self.mdns else ["--no-mdns"]
         log = open(self.log, "a")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=log, text=True, env=_env()
+            args, stdout=subprocess.PIPE, stderr=log, text=True, env={**_env(), **(env or {})}
         )
         log.close()
         deadline = time.monotonic() + timeout
