@@ -88,6 +88,8 @@ class Question:
     text: str
     choices: tuple[str, ...]
     consequences: dict[str, str]
+    #: the technical reason, for the log and the integrator; the text stays plain
+    reason: str = ""
 
     def fields(self, **extra: object) -> dict[str, object]:
         """The question as the fields of a "question" event."""
@@ -96,6 +98,7 @@ class Question:
             "text": self.text,
             "choices": list(self.choices),
             "consequences": dict(self.consequences),
+            **({"reason": self.reason} if self.reason else {}),
             **extra,
         }
 
@@ -103,7 +106,7 @@ class Question:
 def ask_autonomous(reason: str, pending: int) -> Question:
     return Question(
         "go_autonomous",
-        f"The store server is out of reach ({reason}). Work in autonomous mode?",
+        "The store server does not answer. Work in autonomous mode?",
         ("yes", "retry"),
         {
             "yes": "sell on last night's snapshot; sales stay on this till "
@@ -111,6 +114,7 @@ def ask_autonomous(reason: str, pending: int) -> Question:
             "no article creation; kitchen and bar printers out of reach",
             "retry": "look for the server again; the sale on screen is kept",
         },
+        reason=reason,
     )
 
 

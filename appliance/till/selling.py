@@ -48,7 +48,11 @@ class Selling:
 
     # -- cashier -----------------------------------------------------------------
     def login(self: Till, cashier_id: str, pin: str) -> bool:
-        if self.catalogue is None and self.mode in SERVER_MODES:
+        # A till's first login may come before its first snapshot: fetch it now
+        # (also while the server is still being looked for, when its address is known).
+        if self.catalogue is None and (
+            self.mode in SERVER_MODES or (self.mode == Mode.DISCOVERING and self.server_url)
+        ):
             self.fetch_snapshot(self.server_snapshot)
         cat = self.catalogue
         if cat is None:

@@ -189,7 +189,8 @@ def test_found_goes_online_and_lost_asks_to_go_autonomous(rig):
     assert till.mode is Mode.ASK_AUTONOMOUS
     q = named(rig.events, "question")[-1]
     assert q["id"] == "go_autonomous" and q["choices"] == ["yes", "retry"]
-    assert "health check failed" in q["text"]
+    assert q["reason"] == "health check failed"
+    assert "autonomous" in q["text"] and "health" not in q["text"]
     till.answer("go_autonomous", "yes")
     assert till.mode is Mode.AUTONOMOUS
     modes = [e["mode"] for e in named(rig.events, "mode")]
