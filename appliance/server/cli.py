@@ -170,6 +170,24 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _first_snapshot(data: Any, server_id: str) -> None:
+    """A store that never built a snapshot builds one before it opens: a new till
+    must be able to log a cashier in and to sell alone from its first day."""
+    from .snapshot import build_snapshot, latest_snapshot
+    from .storage import open_store
+
+    store = open_store(data.db)
+    try:
+        if latest_snapshot(store) is None:
+            meta = build_snapshot(store, data, server_id)
+            print(
+                f"autonome server: first snapshot built (version {meta['version']})",
+                file=sys.stderr,
+            )
+    finally:
+        store.close()
+
+
 def _run(a: argparse.Namespace) -> int:
     import uvicorn
 
@@ -183,6 +201,7 @@ def _run(a: argparse.Namespace) -> int:
         init_data_dir(a.data, catalogue=demo_catalogue())
         print(f"autonome server: {a.data} was empty: initialised with the demo", file=sys.stderr)
     settings = data.read_settings()
+    _first_snapshot(data, settings["server_id"])
     snapshot_at = a.snapshot_at or settings.get("snapshot_at", "23:30")
     parse_hhmm(snapshot_at)
     try:
