@@ -33,7 +33,17 @@ from .faults import crash_point
 from .gaps import advance_contiguous
 from .storage import Store, integrity_events, now_iso, quarantine, sale_conflicts, sales
 
-__all__ = ["HTTP_STATUS", "Outcome", "ingest", "ingest_batch", "local_day"]
+__all__ = [
+    "HTTP_STATUS",
+    "Job",
+    "Outcome",
+    "ingest",
+    "ingest_batch",
+    "judge_jobs",
+    "local_day",
+    "put_outcome",
+    "put_record",
+]
 
 log = logging.getLogger("autonome.server.ingest")
 
@@ -41,8 +51,11 @@ log = logging.getLogger("autonome.server.ingest")
 _SALES_BY_ID = select(sales.c.sale_id, sales.c.body, sales.c.till_id, sales.c.seq).where(
     sales.c.sale_id.in_(bindparam("ids", expanding=True))
 )
-_SALES_BY_SEQ = select(sales.c.seq, sales.c.sale_id, sales.c.hash, sales.c.prev_hash).where(
-    sales.c.till_id == bindparam("till"), sales.c.seq.in_(bindparam("seqs", expanding=True))
+_SALES_BY_SEQ = select(
+    sales.c.till_id, sales.c.seq, sales.c.sale_id, sales.c.hash, sales.c.prev_hash
+).where(
+    sales.c.till_id.in_(bindparam("tills", expanding=True)),
+    sales.c.seq.in_(bindparam("seqs", expanding=True)),
 )
 
 HTTP_STATUS = {"stored": 201, "duplicate": 200, "conflict": 409, "quarantined": 422}
@@ -84,38 +97,32 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-class _Batch:
-    """The journal of one till as far as this call needs it, kept in step with its writes."""
+class _Group:
+    """What the tills' batches of one transaction share."""
 
-    def __init__(self, conn: Connection, till_id: int) -> None:
-        self.conn = conn
-        self.till_id = till_id
+    def __init__(self) -> None:
         self.now = now_iso()
         self.by_id: dict[str, tuple[str, int, int]] = {}  # sale_id -> (body, till, seq)
+        self.conflict_keys: set[tuple[str, str]] = set()
+
+
+class _Batch:
+    """The journal of one till as far as this transaction needs it, kept in step with
+    its writes."""
+
+    def __init__(self, conn: Connection, till_id: int, group: _Group | None = None) -> None:
+        group = group or _Group()
+        self.conn = conn
+        self.till_id = till_id
+        self.now = group.now
+        self.by_id = group.by_id  # sale ids are unique across tills: one map for the group
         self.by_seq: dict[int, tuple[str, str, str]] = {}  # seq -> (sale_id, hash, prev_hash)
         self.new_sales: list[dict[str, Any]] = []
         self.new_conflicts: list[dict[str, Any]] = []
         self.new_quarantine: list[dict[str, Any]] = []
         self.new_integrity: list[dict[str, Any]] = []
-        self._conflict_keys: set[tuple[str, str]] = set()
+        self._conflict_keys = group.conflict_keys
         self._quarantine_keys: set[str] = set()
-
-    # -- what is already there -------------------------------------------------------
-    def prefetch(self, records: list[dict[str, Any]]) -> None:
-        ids = {r["sale_id"] for r in records if isinstance(r.get("sale_id"), str)}
-        seqs: set[int] = set()
-        for r in records:
-            seq = _int(r.get("seq"))
-            if seq is not None:
-                seqs.update((seq - 1, seq, seq + 1))
-        id_list, seq_list = sorted(ids), sorted(seqs)
-        for i in range(0, len(id_list), _CHUNK):
-            for row in self.conn.execute(_SALES_BY_ID, {"ids": id_list[i : i + _CHUNK]}):
-                self.by_id[row.sale_id] = (row.body, row.till_id, row.seq)
-        for i in range(0, len(seq_list), _CHUNK):
-            params = {"till": self.till_id, "seqs": seq_list[i : i + _CHUNK]}
-            for row in self.conn.execute(_SALES_BY_SEQ, params):
-                self.by_seq[row.seq] = (row.sale_id, row.hash, row.prev_hash)
 
     # -- judging -------------------------------------------------------------------
     def judge(self, item: Any, url_sale_id: str | None = None) -> Outcome:
@@ -284,31 +291,84 @@ class _Batch:
             }
         )
 
-    def flush(self) -> None:
-        for table, rows in (
-            (sales, self.new_sales),
-            (sale_conflicts, self.new_conflicts),
-            (quarantine, self.new_quarantine),
-            (integrity_events, self.new_integrity),
-        ):
-            if rows:
-                self.conn.execute(table.insert(), rows)
-                rows.clear()
+    def judge_safely(self, item: Any, url_sale_id: str | None) -> Outcome:
+        try:
+            return self.judge(item, url_sale_id)
+        except Exception as e:  # a bug must not block the records behind this one
+            log.exception("till %s: record could not be judged", self.till_id)
+            raw = orjson.dumps(item, default=repr).decode()
+            return self.keep_quarantined(raw, None, None, "server_error", repr(e))
+
+
+def _prefetch(conn: Connection, group: _Group, batches: dict[int, _Batch], jobs: list[Job]):
+    """What the journal already holds of these records: by sale id, and by (till, seq)
+    around each seq (for the chain links), a few statements for the whole group."""
+    ids: set[str] = set()
+    seqs: set[int] = set()
+    for job in jobs:
+        for r in job.items:
+            if not isinstance(r, dict):
+                continue
+            if isinstance(r.get("sale_id"), str):
+                ids.add(r["sale_id"])
+            seq = _int(r.get("seq"))
+            if seq is not None:
+                seqs.update((seq - 1, seq, seq + 1))
+    id_list, seq_list, till_list = sorted(ids), sorted(seqs), sorted(batches)
+    for i in range(0, len(id_list), _CHUNK):
+        for row in conn.execute(_SALES_BY_ID, {"ids": id_list[i : i + _CHUNK]}):
+            group.by_id[row.sale_id] = (row.body, row.till_id, row.seq)
+    # Rows of a till at another till's seqs come along too: true, and harmless.
+    for t in range(0, len(till_list), _CHUNK):
+        for i in range(0, len(seq_list), _CHUNK):
+            params = {"tills": till_list[t : t + _CHUNK], "seqs": seq_list[i : i + _CHUNK]}
+            for row in conn.execute(_SALES_BY_SEQ, params):
+                batches[row.till_id].by_seq[row.seq] = (row.sale_id, row.hash, row.prev_hash)
+
+
+def _flush(conn: Connection, batches: list[_Batch]) -> None:
+    """Everything the group keeps: one INSERT per table."""
+    for table, attr in (
+        (sales, "new_sales"),
+        (sale_conflicts, "new_conflicts"),
+        (quarantine, "new_quarantine"),
+        (integrity_events, "new_integrity"),
+    ):
+        rows = [row for b in batches for row in getattr(b, attr)]
+        if rows:
+            conn.execute(table.insert(), rows)
+            for b in batches:
+                getattr(b, attr).clear()
+
+
+@dataclass(frozen=True)
+class Job:
+    """The records of one call: a PUT (one record, the URL's sale id) or an upload."""
+
+    till_id: int
+    items: list[Any]
+    url_sale_id: str | None = None
+
+
+def judge_jobs(conn: Connection, jobs: list[Job]) -> list[list[Outcome]]:
+    """Judge and keep the records of several calls in the caller's transaction, in
+    order, as if one after the other: a record sees every record before it."""
+    group = _Group()
+    batches: dict[int, _Batch] = {}
+    for job in jobs:
+        if job.till_id not in batches:
+            batches[job.till_id] = _Batch(conn, job.till_id, group)
+    _prefetch(conn, group, batches, jobs)
+    outcomes = []
+    for job in jobs:
+        batch = batches[job.till_id]
+        outcomes.append([batch.judge_safely(item, job.url_sale_id) for item in job.items])
+    _flush(conn, list(batches.values()))
+    return outcomes
 
 
 def _judge_all(conn: Connection, till_id: int, items: list[Any], url_sale_id: str | None):
-    batch = _Batch(conn, till_id)
-    batch.prefetch([it for it in items if isinstance(it, dict)])
-    outcomes: list[Outcome] = []
-    for item in items:
-        try:
-            outcomes.append(batch.judge(item, url_sale_id))
-        except Exception as e:  # a bug must not block the records behind this one
-            log.exception("till %s: record could not be judged", till_id)
-            raw = orjson.dumps(item, default=repr).decode()
-            outcomes.append(batch.keep_quarantined(raw, None, None, "server_error", repr(e)))
-    batch.flush()
-    return outcomes
+    return judge_jobs(conn, [Job(till_id, items, url_sale_id)])[0]
 
 
 def ingest_batch(
@@ -344,22 +404,31 @@ def ingest_batch(
                 b = _Batch(conn, till_id)
                 raw = orjson.dumps(item, default=repr).decode()
                 outcomes.append(b.keep_quarantined(raw, None, None, "server_error", repr(e)))
-                b.flush()
+                _flush(conn, [b])
     with store.write() as conn:
         held = advance_contiguous(conn, till_id) if contiguous else None
     return outcomes, held
 
 
-def ingest(store: Store, till_id: int, body: bytes | str, sale_id: str | None = None) -> Outcome:
-    """One record as PUT /sales/{sale_id} receives it (raw bytes, maybe not even JSON)."""
+def put_record(body: bytes | str) -> tuple[Any, str | None]:
+    """The record in a PUT body: (record, None), or ({"raw": text}, why) if it is not JSON."""
     try:
-        item: Any = orjson.loads(body)
+        return orjson.loads(body), None
     except orjson.JSONDecodeError as e:
         text = body.decode("utf-8", "backslashreplace") if isinstance(body, bytes) else body
-        item = {"raw": text}
-        outcomes, _ = ingest_batch(store, till_id, [item], url_sale_id=sale_id, contiguous=False)
-        o = outcomes[0]
-        return Outcome(o.status, sale_id, None, "malformed_json", f"malformed JSON: {e}")
+        return {"raw": text}, f"malformed JSON: {e}"
+
+
+def put_outcome(outcome: Outcome, sale_id: str | None, bad_json: str | None) -> Outcome:
+    """The answer to a PUT: a body that was not JSON says so."""
+    if bad_json is None:
+        return outcome
+    return Outcome(outcome.status, sale_id, None, "malformed_json", bad_json)
+
+
+def ingest(store: Store, till_id: int, body: bytes | str, sale_id: str | None = None) -> Outcome:
+    """One record as PUT /sales/{sale_id} receives it (raw bytes, maybe not even JSON)."""
+    item, bad_json = put_record(body)
     # The contiguous seq is not part of this answer: its cache catches up at the next upload.
     outcomes, _ = ingest_batch(store, till_id, [item], url_sale_id=sale_id, contiguous=False)
-    return outcomes[0]
+    return put_outcome(outcomes[0], sale_id, bad_json)
