@@ -23,6 +23,7 @@ from .bootstrap import open_data
 from .config import ServerConfig, parse_hhmm
 from .errors import BodyLimit, install_error_handlers
 from .nightly import Nightly
+from .sale_route import SalePut
 from .shop import Shop
 
 __all__ = ["create_app"]
@@ -74,7 +75,7 @@ def create_app(config: ServerConfig) -> FastAPI:
             shop.nightly.stop()
             if shop.advert is not None:
                 await asyncio.to_thread(shop.advert.stop)
-            store.close()
+            await asyncio.to_thread(shop.close)
 
     app = FastAPI(
         title="Autonome store server",
@@ -88,5 +89,6 @@ def create_app(config: ServerConfig) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_tills.router, prefix=API_PREFIX)
     app.include_router(api_admin.router, prefix=API_PREFIX)
-    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(SalePut, shop=shop)  # the online sale, before the framework's work
+    app.add_middleware(BodyLimit, limit=MAX_BODY)  # added last: in front of SalePut
     return app

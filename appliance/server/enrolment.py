@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -20,6 +22,7 @@ __all__ = [
     "CODE_TTL",
     "EnrolmentRefused",
     "TillAuth",
+    "TokenLookup",
     "authenticate",
     "create_code",
     "enrol",
@@ -123,6 +126,45 @@ def authenticate(store: Store, token: str) -> TillAuth | None:
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     return TillAuth(int(row.id), row.name, bool(row.revoked))
+
+
+class TokenLookup:
+    """`authenticate` on one SQLite connection kept open, for the requests' hot path.
+
+    Every call reads the tills table again (one indexed SELECT in autocommit, no
+    transaction kept open), so a till revoked by any process, the `revoke-till`
+    command included, gets its 401 from its next request on. On a database other
+    than SQLite it is plain `authenticate`.
+    """
+
+    _SQL = "SELECT id, name, revoked, token_hash FROM tills WHERE token_hash = ?"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._conn: Any = None
+
+    def __call__(self, token: str) -> TillAuth | None:
+        if not self.store.is_sqlite:
+            return authenticate(self.store, token)
+        if not token:
+            return None
+        digest = _digest(token)
+        with self._lock:
+            if self._conn is None:
+                self._conn = self.store.engine.raw_connection()
+            # fetchall: the statement runs to its end, no read transaction stays open.
+            rows = self._conn.driver_connection.execute(self._SQL, (digest,)).fetchall()
+        if not rows or not hmac.compare_digest(rows[0][3], digest):
+            return None
+        row = rows[0]
+        return TillAuth(int(row[0]), row[1], bool(row[2]))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 def revoke(store: Store, till_id: int) -> bool:

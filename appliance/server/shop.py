@@ -13,15 +13,25 @@ from typing import Any
 from fastapi import Request
 
 from .advert import Advert
+from .committer import Committer
 from .config import DataDir, ServerConfig
-from .enrolment import authenticate, record_contact
+from .enrolment import TokenLookup, record_contact
 from .errors import ApiError
 from .nightly import Nightly
 from .printing import HoldingSpooler, Spooler
 from .snapshot import build_snapshot, latest_snapshot
 from .storage import Store
 
-__all__ = ["Caller", "Shop", "admin", "any_caller", "caller_or_none", "shop_of", "till"]
+__all__ = [
+    "Caller",
+    "Shop",
+    "admin",
+    "any_caller",
+    "bearer_token",
+    "caller_or_none",
+    "shop_of",
+    "till",
+]
 
 log = logging.getLogger("autonome.server")
 
@@ -49,6 +59,18 @@ class Shop:
     nightly: Nightly | None = None
     _contacts: dict[int, tuple[int | None, float]] = field(default_factory=dict)
     _contacts_lock: threading.Lock = field(default_factory=threading.Lock)
+    committer: Committer = field(init=False)
+    _tokens: TokenLookup = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.committer = Committer(self.store)
+        self._tokens = TokenLookup(self.store)
+
+    def close(self) -> None:
+        """Commit the sales still waiting, let go of the database."""
+        self.committer.stop()
+        self._tokens.close()
+        self.store.close()
 
     def build_snapshot(self) -> dict[str, Any]:
         meta = build_snapshot(self.store, self.data, self.server_id, self.config.keep_snapshots)
@@ -75,10 +97,20 @@ class Shop:
             self._contacts[till_id] = (last_seq, now)
         record_contact(self.store, till_id, last_seq)
 
+    def till_caller(self, authorization: str | None) -> Caller:
+        """The enrolled, unrevoked till of an `Authorization` header, or ApiError."""
+        token = bearer_token(authorization)
+        if token is None:
+            raise _missing_token()
+        caller = self.identify(token)
+        if caller.kind != "till":
+            raise _till_only()
+        return caller
+
     def identify(self, token: str) -> Caller:
         if hmac.compare_digest(token.encode(), self.admin_token.encode()):
             return Caller("admin")
-        auth = authenticate(self.store, token)
+        auth = self._tokens(token)
         if auth is None:
             raise _unauthorised("unknown_token", "this token is not known to this server")
         if auth.revoked:
@@ -96,8 +128,20 @@ def shop_of(request: Request) -> Shop:
     return request.app.state.shop
 
 
+def _missing_token() -> ApiError:
+    return _unauthorised("missing_token", "this endpoint needs `Authorization: Bearer <token>`")
+
+
+def _till_only() -> ApiError:
+    return ApiError(403, "till_only", "this endpoint is for tills (use a till token)")
+
+
 def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+    return bearer_token(request.headers.get("authorization"))
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header (None if there is no header)."""
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
@@ -120,7 +164,7 @@ async def any_caller(request: Request) -> Caller:
     """Dependency: an enrolled till or the admin."""
     caller = await caller_or_none(request)
     if caller is None:
-        raise _unauthorised("missing_token", "this endpoint needs `Authorization: Bearer <token>`")
+        raise _missing_token()
     return caller
 
 
@@ -128,7 +172,7 @@ async def till(request: Request) -> Caller:
     """Dependency: an enrolled, unrevoked till."""
     caller = await any_caller(request)
     if caller.kind != "till":
-        raise ApiError(403, "till_only", "this endpoint is for tills (use a till token)")
+        raise _till_only()
     return caller
 
 
