@@ -8,6 +8,7 @@ stops it cleanly. Importing this module does nothing.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -69,6 +70,11 @@ def create_app(config: ServerConfig) -> FastAPI:
                 target=_start_advert, args=(shop,), name="autonome-mdns", daemon=True
             ).start()
         shop.nightly.start(announced=version)
+        # What is loaded by now lives as long as the server: out of the cyclic GC's
+        # sight, so a full collection walks only what came since (not ~50 ms of
+        # startup objects under a sale).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
