@@ -8,6 +8,7 @@ from .constants import (
     MAX_BODY,
     SERVICE_TYPE,
     SNAPSHOT_SHA_HEADER,
+    SNAPSHOT_SIGNATURE_HEADER,
     TILL_LAST_SEQ_HEADER,
 )
 from .models import (
@@ -44,6 +45,7 @@ __all__ = [
     "MAX_BODY",
     "SERVICE_TYPE",
     "SNAPSHOT_SHA_HEADER",
+    "SNAPSHOT_SIGNATURE_HEADER",
     "TILL_LAST_SEQ_HEADER",
     "Article",
     "ArticleIn",

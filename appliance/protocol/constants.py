@@ -10,6 +10,7 @@ __all__ = [
     "MAX_BODY",
     "SERVICE_TYPE",
     "SNAPSHOT_SHA_HEADER",
+    "SNAPSHOT_SIGNATURE_HEADER",
     "TILL_LAST_SEQ_HEADER",
 ]
 
@@ -22,4 +23,6 @@ MAX_BODY = 8 * 1024 * 1024
 #: Most records in one outbox upload; more gets 413.
 MAX_BATCH = 2000
 SNAPSHOT_SHA_HEADER = "X-Snapshot-Sha256"
+#: The server's Ed25519 signature of the snapshot file's bytes, base64.
+SNAPSHOT_SIGNATURE_HEADER = "X-Snapshot-Signature"
 TILL_LAST_SEQ_HEADER = "X-Till-Last-Seq"

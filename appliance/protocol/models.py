@@ -248,6 +248,8 @@ class SnapshotMeta(_Wire):
     sha256: str
     size: int
     built_at: str
+    #: Ed25519 signature of the file's bytes, base64 (None: built before signing).
+    signature: str | None = None
 
 
 class Health(_Wire):
@@ -267,6 +269,8 @@ class EnrolResponse(_Wire):
     till_id: int
     token: str
     server_id: str
+    #: The server's Ed25519 public key (raw 32 bytes, base64): snapshots are checked with it.
+    signing_key: str
 
 
 class PrintLine(_Wire):

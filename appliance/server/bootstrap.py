@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .catalogue import CatalogueData, load_catalogue
 from .config import DataDir, new_server_id, valid_server_id
+from .snapshot import sign_unsigned_snapshots
 from .storage import Store, now_iso, open_store
 
 __all__ = ["AlreadyInitialised", "init_data_dir", "open_data"]
@@ -22,7 +23,8 @@ def init_data_dir(
     catalogue: CatalogueData | None = None,
     snapshot_at: str = "23:30",
 ) -> DataDir:
-    """server.json, admin.token (0600), server.db with its schema, and a catalogue."""
+    """server.json, admin.token and signing.key (0600), server.db with its schema, and a
+    catalogue."""
     data = DataDir(root)
     if data.settings.exists():
         raise AlreadyInitialised(f"{data.root} already holds a server ({data.settings.name})")
@@ -32,6 +34,7 @@ def init_data_dir(
     data.root.mkdir(parents=True, exist_ok=True)
     data.snapshots.mkdir(exist_ok=True)
     data.ensure_admin_token()
+    data.signing_key()
     store = open_store(data.db)
     try:
         with store.write() as conn:
@@ -47,12 +50,23 @@ def init_data_dir(
 
 
 def open_data(root: Path | str) -> tuple[DataDir, Store, dict]:
-    """An initialised data folder: (folder, store, settings)."""
+    """An initialised data folder: (folder, store, settings).
+
+    A folder from before snapshots were signed is brought up to date here: its
+    `signing.key` is made, the `signature` column added (`open_store`), and the
+    snapshots it keeps are signed.
+    """
     data = DataDir(root)
     if not data.settings.exists():
         raise FileNotFoundError(
             f"{data.root} is not a server data folder (run `autonome server init --data {root}`)"
         )
     settings = data.read_settings()
+    data.signing_key()
     store = open_store(data.db_url)
+    try:
+        sign_unsigned_snapshots(store, data)
+    except BaseException:
+        store.close()
+        raise
     return data, store, settings

@@ -1,4 +1,5 @@
-"""The server's data folder: `server.json`, `admin.token`, `server.db`, `snapshots/`."""
+"""The server's data folder: `server.json`, `admin.token`, `signing.key`, `server.db`,
+`snapshots/`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appliance.protocol import DEFAULT_PORT
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 __all__ = [
     "ServerConfig",
@@ -102,6 +106,37 @@ class DataDir:
         write_atomic(self.admin_token_file, token.encode() + b"\n", mode=0o600)
         os.chmod(self.admin_token_file, 0o600)
         return token
+
+    @property
+    def signing_key_file(self) -> Path:
+        return self.root / "signing.key"
+
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The Ed25519 key that signs the snapshots, created (PEM, mode 0600) if absent.
+
+        Created at `server init`; a folder initialised before snapshots were signed
+        gets one the first time it is opened. Creation is exclusive (a hard link of a
+        complete temp file): two processes racing keep the same key.
+        """
+        from appliance.protocol.signing import load_private_key, new_private_key_pem
+
+        path = self.signing_key_file
+        if not path.exists():
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, new_private_key_pem())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, path)  # fails if another process made one meanwhile
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+            fsync_dir(path.parent)
+        return load_private_key(path.read_bytes())
 
     @property
     def db_url(self) -> str:

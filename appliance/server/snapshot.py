@@ -6,6 +6,10 @@ The JSON is written directly with orjson (TinyDB's own API is far too slow
 for 100,000 articles) to a temp file, fsync'd and renamed to
 `snapshots/snapshot-<version>.json`. The version is an increasing integer;
 the sha256 is of the file's bytes; the last three files are kept.
+
+Each snapshot is signed: the Ed25519 signature of the file's bytes with the
+server's `signing.key` is recorded beside its sha256 (column `signature`),
+and a till installs nothing the key it got at enrolment does not verify.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from appliance.protocol.signing import sign
+
 from .catalogue import printer_list, screen_list
 from .config import DataDir, fsync_dir
 from .storage import (
@@ -33,7 +39,13 @@ from .storage import (
     vat_rates,
 )
 
-__all__ = ["build_snapshot", "latest_snapshot", "snapshot_document", "snapshot_path"]
+__all__ = [
+    "build_snapshot",
+    "latest_snapshot",
+    "sign_unsigned_snapshots",
+    "snapshot_document",
+    "snapshot_path",
+]
 
 log = logging.getLogger("autonome.server.snapshot")
 
@@ -120,12 +132,14 @@ def snapshot_path(data: DataDir, version: int) -> Path:
 
 
 def build_snapshot(store: Store, data: DataDir, server_id: str, keep: int = 3) -> dict[str, Any]:
-    """Build, write durably and record a new snapshot; its metadata."""
+    """Build, sign, write durably and record a new snapshot; its metadata."""
+    key = data.signing_key()
     version = _next_version(store)
     built_at = now_iso()
     doc = snapshot_document(store, version, server_id, built_at)
     body = orjson.dumps(doc)
     sha = hashlib.sha256(body).hexdigest()
+    signature = sign(key, body)
     data.snapshots.mkdir(parents=True, exist_ok=True)
     final = snapshot_path(data, version)
     tmp = final.with_name(f".{final.name}.tmp")
@@ -139,7 +153,13 @@ def build_snapshot(store: Store, data: DataDir, server_id: str, keep: int = 3) -
         os.close(fd)
     os.replace(tmp, final)
     fsync_dir(data.snapshots)
-    meta = {"version": version, "sha256": sha, "size": len(body), "built_at": built_at}
+    meta = {
+        "version": version,
+        "sha256": sha,
+        "size": len(body),
+        "built_at": built_at,
+        "signature": signature,
+    }
     with store.write() as conn:
         conn.execute(snapshots.insert().values(**meta, file=final.name))
         old = conn.execute(
@@ -156,9 +176,52 @@ def build_snapshot(store: Store, data: DataDir, server_id: str, keep: int = 3) -
     return meta
 
 
+def sign_unsigned_snapshots(store: Store, data: DataDir) -> list[int]:
+    """Sign the kept snapshots built before signing existed; the versions signed.
+
+    The upgrade path: without it, tills would refuse every snapshot until the
+    next nightly build. A file is signed only if its bytes still have the
+    recorded sha256; one missing or changed is left unsigned (and so refused).
+    """
+    with store.read() as conn:
+        rows = conn.execute(
+            select(snapshots.c.version, snapshots.c.sha256, snapshots.c.file).where(
+                snapshots.c.signature.is_(None)
+            )
+        ).all()
+    if not rows:
+        return []
+    key = data.signing_key()
+    signed = []
+    for version, sha, name in rows:
+        try:
+            body = (data.snapshots / name).read_bytes()
+        except FileNotFoundError:
+            log.warning("snapshot %d: file %s missing, left unsigned", version, name)
+            continue
+        if hashlib.sha256(body).hexdigest() != sha:
+            log.warning("snapshot %d: %s does not match its sha256, left unsigned", version, name)
+            continue
+        with store.write() as conn:
+            conn.execute(
+                snapshots.update()
+                .where(snapshots.c.version == version, snapshots.c.signature.is_(None))
+                .values(signature=sign(key, body))
+            )
+        signed.append(version)
+        log.info("snapshot %d built before signing: signed now", version)
+    return signed
+
+
 def latest_snapshot(store: Store, version: int | None = None) -> dict[str, Any] | None:
     """Metadata of the newest snapshot (or of `version`), or None."""
-    q = select(snapshots.c.version, snapshots.c.sha256, snapshots.c.size, snapshots.c.built_at)
+    q = select(
+        snapshots.c.version,
+        snapshots.c.sha256,
+        snapshots.c.size,
+        snapshots.c.built_at,
+        snapshots.c.signature,
+    )
     q = q.where(snapshots.c.version == version) if version is not None else q
     with store.read() as conn:
         row = conn.execute(q.order_by(snapshots.c.version.desc()).limit(1)).first()

@@ -32,6 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     select,
 )
 
@@ -253,7 +254,13 @@ snapshots = Table(
     Column("size", Integer, nullable=False),
     Column("built_at", String(40), nullable=False),
     Column("file", String(200), nullable=False),
+    # Ed25519 signature of the file's bytes, base64; NULL for one built before signing.
+    Column("signature", String(120), nullable=True),
 )
+
+#: Columns added to a table after its first release: (table, column, SQL type).
+#: `create_all` never alters an existing table, so `create_schema` adds them.
+ADDED_COLUMNS = (("snapshots", "signature", "VARCHAR(120)"),)
 
 
 def now_iso() -> str:
@@ -299,7 +306,15 @@ class Store:
         self._lock = threading.RLock()
 
     def create_schema(self) -> None:
+        """Create what is missing: tables, then the columns added since (upgrade path)."""
         metadata.create_all(self.engine)
+        # A write transaction (BEGIN IMMEDIATE on SQLite): two processes opening the
+        # same old database at once do not both add the column.
+        with self.write() as conn:
+            insp = inspect(conn)
+            for table, column, sql_type in ADDED_COLUMNS:
+                if column not in {c["name"] for c in insp.get_columns(table)}:
+                    conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -67,6 +67,13 @@ def enroll(argv: list[str]) -> int:
         return 1
     finally:
         client.close()
+    if not answer.get("signing_key"):
+        print(
+            "autonome till enroll: the server sent no snapshot signing key (an older "
+            "server?): this till could not check its snapshots; upgrade the server",
+            file=sys.stderr,
+        )
+        return 1
     a.data.mkdir(parents=True, exist_ok=True)
     config = TillConfig(
         till_id=int(answer["till_id"]),
@@ -75,6 +82,7 @@ def enroll(argv: list[str]) -> int:
         server_url=url,
         name=a.name,
         settings=Settings(mdns_interfaces=list(a.mdns_interface)),
+        signing_key=str(answer["signing_key"]),
     )
     config.save(a.data)
     print(f"enrolled: till {config.till_id} of server {config.server_id} at {url}")

@@ -7,7 +7,12 @@ from urllib.parse import quote
 
 import httpx
 
-from appliance.protocol import API_PREFIX, SNAPSHOT_SHA_HEADER, TILL_LAST_SEQ_HEADER
+from appliance.protocol import (
+    API_PREFIX,
+    SNAPSHOT_SHA_HEADER,
+    SNAPSHOT_SIGNATURE_HEADER,
+    TILL_LAST_SEQ_HEADER,
+)
 
 __all__ = ["NotFound", "Rejected", "ServerClient", "ServerError", "ServerUnreachable"]
 
@@ -140,10 +145,14 @@ class ServerClient:
     def snapshot_meta(self) -> dict[str, Any]:
         return self._json("GET", "/snapshot")
 
-    def snapshot(self, version: int) -> tuple[bytes, str | None]:
-        """The snapshot's bytes and the sha256 the server announces in its header."""
+    def snapshot(self, version: int) -> tuple[bytes, str | None, str | None]:
+        """The snapshot's bytes, and the sha256 and signature in the answer's headers."""
         resp = self._send("GET", f"/snapshot/{version}", timeout=self.long_timeout)
-        return resp.content, resp.headers.get(SNAPSHOT_SHA_HEADER)
+        return (
+            resp.content,
+            resp.headers.get(SNAPSHOT_SHA_HEADER),
+            resp.headers.get(SNAPSHOT_SIGNATURE_HEADER),
+        )
 
     def print_job(self, job: dict[str, Any]) -> dict[str, Any]:
         resp = self._send("POST", "/print-jobs", json=job)

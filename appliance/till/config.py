@@ -42,6 +42,9 @@ class TillConfig:
     server_url: str | None = None
     name: str = ""
     settings: Settings = field(default_factory=Settings)
+    #: The server's Ed25519 public key (base64), from enrolment: snapshots are checked
+    #: with it. None for a till enrolled before snapshots were signed: it refuses them.
+    signing_key: str | None = None
 
     @classmethod
     def load(cls, data_dir: Path) -> TillConfig:
@@ -60,6 +63,7 @@ class TillConfig:
             server_url=raw.get("server_url"),
             name=str(raw.get("name", "")),
             settings=Settings.from_dict(raw.get("settings") or {}),
+            signing_key=raw.get("signing_key") or None,
         )
 
     def save(self, data_dir: Path) -> None:

@@ -57,15 +57,24 @@ class SnapshotFetcher:
                 if t.catalogue is not None and t.catalogue.version == version:
                     return True
                 self._tries[version] = self._tries.get(version, 0) + 1
-                data, header_sha = client.snapshot(version)
+                data, header_sha, header_sig = client.snapshot(version)
             except (ServerError, KeyError, ValueError, TypeError) as e:
                 log.warning("snapshot %s not downloaded: %s", version, e)
                 return False
             expected = str(meta.get("sha256", ""))
+            # The signature that came with the bytes; the metadata's if the header is absent.
+            signature = header_sig or meta.get("signature") or None
             try:
                 if header_sha and header_sha.lower() != expected.lower():
                     raise SnapshotRejected("bad_sha256", "the server's two hashes disagree")
-                cat = t.snapshots.install(data, expected, version, t.config.server_id)
+                cat = t.snapshots.install(
+                    data,
+                    expected,
+                    version,
+                    t.config.server_id,
+                    signature=signature,
+                    signing_key=t.config.signing_key,
+                )
             except SnapshotRejected as e:
                 t.events.record(EventType.SNAPSHOT_REJECTED, version=version, reason=e.reason)
                 t.error("snapshot_rejected", f"snapshot {version} rejected: {e.message}")

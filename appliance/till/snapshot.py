@@ -2,9 +2,12 @@
 
 A snapshot is one TinyDB JSON document (tables meta, articles, barcodes,
 screens, cashiers, vat, printers). A till never works on a partial or corrupt
-one: the bytes are checked against the announced sha256 and version, parsed
-and validated before `current.json` is replaced, and the replaced one stays as
-`previous.json`, the fallback.
+one: before anything is written, the bytes' Ed25519 signature is checked
+with the server's public key received at enrolment (a till refuses an
+unsigned snapshot or one signed by any other key), the bytes are checked
+against the announced sha256 and version, parsed and validated; only then is
+`current.json` replaced, and the replaced one stays as `previous.json`, the
+fallback.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from appliance.protocol.signing import BadKey, load_public_key, verify
 
 from .fsio import fsync_dir
 
@@ -131,6 +137,23 @@ class Catalogue:
         return self.cashiers.get(cashier_id)
 
 
+def _enrolled_key(signing_key: str | None) -> Ed25519PublicKey:
+    if not signing_key:
+        raise SnapshotRejected(
+            "no_signing_key",
+            "this till holds no key to check the server's snapshots (it was enrolled "
+            "before snapshots were signed): enrol it again with a new code "
+            "(autonome till enroll); until then it keeps the snapshot it has",
+        )
+    try:
+        return load_public_key(signing_key)
+    except BadKey as e:
+        raise SnapshotRejected(
+            "no_signing_key",
+            f"the signing key in till.json is unusable ({e}): enrol this till again",
+        ) from None
+
+
 class SnapshotStore:
     """`snapshot/current.json` and `snapshot/previous.json`, replaced atomically."""
 
@@ -146,17 +169,35 @@ class SnapshotStore:
         expected_sha256: str,
         expected_version: int | None = None,
         expected_server_id: str | None = None,
+        *,
+        signature: str | None,
+        signing_key: str | None,
     ) -> Catalogue:
         """Check, write durably and switch to a new snapshot; SnapshotRejected if bad.
 
+        `signature` is the server's (base64), `signing_key` the public key of
+        till.json (base64); both are required: nothing unsigned is installed.
         On rejection the installed snapshot is untouched.
         """
+        key = _enrolled_key(signing_key)
+        if not signature:
+            raise SnapshotRejected(
+                "unsigned",
+                "the snapshot carries no signature: refused (is this the store's server?)",
+            )
+        # The hash first: bytes damaged on the way are told apart from a forgery.
         got = hashlib.sha256(data).hexdigest()
         if got != (expected_sha256 or "").lower():
             raise SnapshotRejected(
                 "bad_sha256",
                 f"snapshot hash mismatch: expected {expected_sha256}, got {got} "
                 "(corrupted in transit?)",
+            )
+        if not verify(key, data, signature):
+            raise SnapshotRejected(
+                "bad_signature",
+                "the snapshot's signature does not match the key of the server this till "
+                "was enrolled with: refused (altered, or not from the store's server)",
             )
         cat = Catalogue.from_bytes(data)
         if expected_version is not None and cat.version != expected_version:

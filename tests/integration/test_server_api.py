@@ -16,6 +16,7 @@ from tinydb import TinyDB
 from appliance.domain import record_hash
 from appliance.processes import ServerProcess, autonome
 from appliance.protocol import MAX_BATCH, MAX_BODY
+from appliance.protocol.signing import load_private_key, public_key_b64, verify
 from appliance.server.samples import SaleMaker
 
 API = "/api/v1"
@@ -33,6 +34,7 @@ class Till:
         assert r.status_code == 200, r.text
         body = r.json()
         self.till_id, self.token = body["till_id"], body["token"]
+        self.signing_key = body["signing_key"]
         self.http = httpx.Client(
             base_url=server.url + API, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
         )
@@ -237,6 +239,21 @@ def test_snapshot_build_meta_and_download(server):
     assert httpx.get(f"{server.url}{API}/health").json()["snapshot"]["version"] == meta["version"]
     r = till.http.get("/snapshot/999")
     assert (r.status_code, r.json()["error"]) == (404, "unknown_snapshot")
+
+
+def test_snapshots_are_signed_with_the_key_given_at_enrolment(server):
+    till = Till(server, "signed")
+    key_on_disk = load_private_key((server.data / "signing.key").read_bytes())
+    assert till.signing_key == public_key_b64(key_on_disk)
+    built = json.loads(autonome("snapshot", "build", "--data", str(server.data), "--json"))
+    meta = till.http.get("/snapshot").json()
+    assert meta["signature"] == built["signature"]
+    health = httpx.get(f"{server.url}{API}/health").json()["snapshot"]
+    assert health["version"] == meta["version"] and health["signature"] == meta["signature"]
+    r = till.http.get(f"/snapshot/{meta['version']}")
+    assert r.headers["X-Snapshot-Signature"] == meta["signature"]
+    assert verify(till.signing_key, r.content, r.headers["X-Snapshot-Signature"])
+    assert not verify(till.signing_key, r.content[:-1] + b" ", meta["signature"])
 
 
 def test_snapshot_file_opens_with_tinydb(server, tmp_path):

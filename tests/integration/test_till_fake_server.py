@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from appliance.domain import verify_record
+from appliance.protocol.signing import load_private_key, new_private_key_pem, public_key_b64, sign
 
 HELD = ("stored", "duplicate", "conflict", "quarantined")
 
@@ -40,6 +41,10 @@ class FakeStore:
         self.snapshot_version = version
         self.snapshot = snapshot
         self.corrupt_snapshot = False
+        #: The key this store gives tills at enrolment; `sign_with` signs the
+        #: snapshots (another key: a forgery; None: unsigned).
+        self.key = load_private_key(new_private_key_pem())
+        self.sign_with = self.key
         self.sales: dict[str, dict[str, Any]] = {}
         self.quarantine: list[Any] = []
         self.events: dict[str, dict[str, Any]] = {}
@@ -95,12 +100,16 @@ class FakeStore:
             n += 1
         return n
 
+    def signature(self) -> str | None:
+        return None if self.sign_with is None else sign(self.sign_with, self.snapshot)
+
     def snapshot_meta(self) -> dict[str, Any]:
         return {
             "version": self.snapshot_version,
             "sha256": hashlib.sha256(self.snapshot).hexdigest(),
             "size": len(self.snapshot),
             "built_at": "2026-11-27T23:30:00+00:00",
+            "signature": self.signature(),
         }
 
 
@@ -166,7 +175,13 @@ class _Handler(BaseHTTPRequestHandler):
                 token = uuid.uuid4().hex
                 f.tokens[token] = len(f.tokens) + 1
                 return self._send(
-                    200, {"till_id": f.tokens[token], "token": token, "server_id": f.server_id}
+                    200,
+                    {
+                        "till_id": f.tokens[token],
+                        "token": token,
+                        "server_id": f.server_id,
+                        "signing_key": public_key_b64(f.key),
+                    },
                 )
             if till is None:
                 return self._send(401, {"error": "unauthorized", "message": "who are you?"})
@@ -214,8 +229,11 @@ class _Handler(BaseHTTPRequestHandler):
             data = f.snapshot
             if f.corrupt_snapshot:
                 data = data.replace(b"Baguette", b"Baguettf")
-            sha = hashlib.sha256(f.snapshot).hexdigest()
-            return self._send(200, data, {"X-Snapshot-Sha256": sha})
+            headers = {"X-Snapshot-Sha256": hashlib.sha256(f.snapshot).hexdigest()}
+            signature = f.signature()
+            if signature is not None:
+                headers["X-Snapshot-Signature"] = signature
+            return self._send(200, data, headers)
         if method == "POST" and parts == ["print-jobs"]:
             f.jobs.append(self._body())
             return self._send(202, {"status": "queued"})

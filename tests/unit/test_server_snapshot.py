@@ -1,16 +1,25 @@
-"""The snapshot builder: a TinyDB document, written atomically, versioned, hashed."""
+"""The snapshot builder: a TinyDB document, written atomically, versioned, hashed, signed."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sqlite3
 import time
 
 import pytest
 from tinydb import Query, TinyDB
 
 from appliance.domain import verify_pin
+from appliance.protocol.signing import (
+    load_private_key,
+    new_private_key_pem,
+    public_key_b64,
+    verify,
+)
 from appliance.server.bootstrap import init_data_dir, open_data
+from appliance.server.config import DataDir
 from appliance.server.demo import demo_catalogue, generate_catalogue
 from appliance.server.snapshot import build_snapshot, latest_snapshot, snapshot_path
 from appliance.server.storage import articles
@@ -95,3 +104,72 @@ def test_a_snapshot_of_100000_articles(tmp_path, capsys):
     assert len(doc["articles"]) == 100_000
     assert len({b["code"] for b in doc["barcodes"].values()}) == len(doc["barcodes"]) > 100_000
     assert seconds < 8
+
+
+# -- signatures ----------------------------------------------------------------------
+def test_init_makes_a_private_signing_key(shop):
+    data, _store = shop
+    pem = data.signing_key_file.read_bytes()
+    assert pem.startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert os.stat(data.signing_key_file).st_mode & 0o777 == 0o600
+    key = data.signing_key()
+    assert public_key_b64(key) == public_key_b64(load_private_key(pem))  # the same key, kept
+
+
+def test_each_snapshot_is_signed_with_the_server_key(shop):
+    data, store = shop
+    meta = build_snapshot(store, data, "shop-1")
+    body = snapshot_path(data, meta["version"]).read_bytes()
+    public = public_key_b64(data.signing_key())
+    assert verify(public, body, meta["signature"])
+    assert latest_snapshot(store)["signature"] == meta["signature"]
+    assert latest_snapshot(store, meta["version"])["signature"] == meta["signature"]
+    other = public_key_b64(load_private_key(new_private_key_pem()))
+    assert not verify(other, body, meta["signature"])
+    assert not verify(public, body + b" ", meta["signature"])
+
+
+def _downgrade(root):
+    """A data folder as made before snapshots were signed: no key, no column."""
+    (root / "signing.key").unlink()
+    db = sqlite3.connect(root / "server.db")
+    try:
+        db.execute("ALTER TABLE snapshots DROP COLUMN signature")
+        db.commit()
+    finally:
+        db.close()
+
+
+def test_an_old_data_folder_gets_a_key_a_column_and_its_snapshots_signed(tmp_path):
+    root = tmp_path / "srv"
+    init_data_dir(root, server_id="old", catalogue=demo_catalogue())
+    data, store, _ = open_data(root)
+    kept = [build_snapshot(store, data, "old")["version"] for _ in range(2)]
+    store.close()
+    _downgrade(root)
+    snapshot_path(data, kept[0]).write_bytes(b"{}")  # changed on disk: never signed
+    data, store, _ = open_data(root)
+    try:
+        assert data.signing_key_file.exists()
+        assert os.stat(data.signing_key_file).st_mode & 0o777 == 0o600
+        public = public_key_b64(data.signing_key())
+        newest = latest_snapshot(store)
+        body = snapshot_path(data, newest["version"]).read_bytes()
+        assert verify(public, body, newest["signature"])
+        assert latest_snapshot(store, kept[0])["signature"] is None
+        again = build_snapshot(store, data, "old")
+        body = snapshot_path(data, again["version"]).read_bytes()
+        assert verify(public, body, again["signature"])
+    finally:
+        store.close()
+    _, store, _ = open_data(root)  # opening again changes nothing
+    store.close()
+
+
+def test_two_openings_of_a_folder_without_key_keep_one_key(tmp_path):
+    root = tmp_path / "srv"
+    init_data_dir(root, server_id="k")
+    (root / "signing.key").unlink()
+    first = public_key_b64(DataDir(root).signing_key())
+    assert public_key_b64(DataDir(root).signing_key()) == first
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == []

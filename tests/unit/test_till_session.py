@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_till_snapshot import make_snapshot
+from test_till_snapshot import PUBLIC, make_snapshot, signed
 
 from appliance.domain import verify_chain
 from appliance.till import Mode, Signal, Till, TillConfig
@@ -125,9 +125,11 @@ class Clock:
 
 @pytest.fixture
 def rig(tmp_path):
-    TillConfig(2, "s3cret-token", "srv-1", "http://127.0.0.1:1").save(tmp_path)
+    TillConfig(2, "s3cret-token", "srv-1", "http://127.0.0.1:1", signing_key=PUBLIC).save(tmp_path)
     data = make_snapshot(1)
-    SnapshotStore(tmp_path / "snapshot").install(data, hashlib.sha256(data).hexdigest(), 1)
+    SnapshotStore(tmp_path / "snapshot").install(
+        data, hashlib.sha256(data).hexdigest(), 1, **signed(data)
+    )
     fake, clock, events, tills = FakeClient(), Clock(), [], []
 
     def new_till() -> Till:
