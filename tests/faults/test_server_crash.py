@@ -75,3 +75,36 @@ def test_batch_upload_when_the_server_dies(point, new_server, new_till, cable, b
     till.wait_event("mode", mode="ONLINE")
     sales = assert_exactly_once(server, till.till_id, sold)
     assert {s["mode"] for s in sales} == {"autonomous"}
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_tills_selling_together_when_the_server_dies(point, new_server, new_till, barcodes):
+    """Two tills' PUTs arrive together (the server may commit them in one group);
+    whatever the cut loses or keeps, each acknowledged sale ends up in the journal once."""
+    server = new_server(env={CRASH_AT: point, CRASH_AFTER: "2"})  # one sale each first
+    tills = [new_till(server).online(server.url) for _ in range(2)]
+    first = [t.sell(barcodes[:1]) for t in tills]
+    for t in tills:
+        t.wait_event("synced", acked=1)
+    for t in tills:  # both sales go up at the same moment
+        t.send("scan", code=barcodes[1])
+        t.expect("line_added")
+    for t in tills:
+        t.send("pay", method="cash", amount=100_00)
+    second = [t.expect("sale_closed") for t in tills]
+    assert server.proc.wait(10) == -signal.SIGKILL
+
+    server.start()
+    held = {s["sale_id"] for t in tills for s in journal(server, t.till_id)}
+    assert {f["sale_id"] for f in first} <= held
+    seconds = {s["sale_id"] for s in second}
+    if point == "before_commit":
+        assert seconds - held, "the sale that hit the crash point was committed"
+    else:
+        assert seconds & held, "the committed group is gone"
+    for t in tills:  # each had a PUT in flight or queued: each lost the server
+        t.wait_event("question", id="go_autonomous", timeout=10)
+        t.send("answer", question="go_autonomous", answer="retry")
+    for t, f, s in zip(tills, first, second, strict=True):
+        t.wait_event("synced", acked=2, timeout=20)
+        assert_exactly_once(server, t.till_id, [f, s])
