@@ -24,6 +24,7 @@ import httpx
 
 from appliance.domain import verify_chain
 from appliance.processes import ServerProcess, TillProcess, free_port
+from appliance.till import cli as till_cli
 from appliance.till.fsio import split_line
 
 API = "/api/v1"
@@ -89,14 +90,19 @@ class Till(TillProcess):
 
 def enrol(server: ServerProcess, folder: Path, name: str, url: str | None = None) -> Till:
     """A till enrolled with `server` through `url` (default: the server), which its
-    till.json keeps as the server's address. The code comes over the admin API (no
-    second CLI start-up); the till enrols with `autonome till enroll`, so its
-    till.json is whatever the product writes (token, signing key...)."""
+    till.json keeps as the server's address.
+
+    The code comes over the admin API, and `autonome till enroll` runs in this
+    process (`appliance.till.cli.main`): the product's own enrolment, so till.json
+    is whatever it writes (token, signing key...), without two interpreter
+    start-ups per till. tests/integration runs both commands as processes.
+    """
     r = server.api("POST", f"{API}/enrolment-codes", json={"name": name})
     assert r.status_code == 201, r.text
-    till = Till(folder, name)
-    till.enroll(r.json()["code"], url or server.url)
+    argv = ["enroll", "--data", str(folder), "--code", r.json()["code"]]
+    assert till_cli.main([*argv, "--server", url or server.url, "--name", name]) == 0
     conf = json.loads((folder / "till.json").read_text())
+    till = Till(folder, name)
     till.till_id, till.token = int(conf["till_id"]), conf["token"]
     return till
 
