@@ -1,4 +1,5 @@
-"""A power cut tears the last line of the outbox (ARCHITECTURE.md, "Data").
+"""A power cut tears the last line of the outbox (ARCHITECTURE.md, "Data"), and of
+the till's journal (events.log) too.
 
 The till is SIGKILLed, then the file is left as a cut write would leave it:
 every acknowledged line whole, and half of the line of a sale that was being
@@ -37,6 +38,10 @@ def test_a_torn_last_line_is_dropped_and_every_acknowledged_sale_arrives_once(
     line = encode_line(orjson.dumps(being_written))
     torn = line[: len(line) * 3 // 5]  # the write was cut mid-line
     outbox.write_bytes(whole + torn)
+    events = till.data / "events.log"  # the till's journal was being written too
+    journal_before = events.read_bytes()
+    with open(events, "ab") as f:
+        f.write(b'feedfacefeedface {"kind":"event","type":"mode_chan')
 
     wire.mend()
     till.start(wire.url)
@@ -45,6 +50,8 @@ def test_a_torn_last_line_is_dropped_and_every_acknowledged_sale_arrives_once(
     repaired = till.wait_event("outbox_repaired")
     assert (repaired["torn_bytes"], repaired["kept_aside"]) == (len(torn), 0)
     assert outbox.read_bytes() == whole  # exactly the torn bytes are gone
+    assert events.read_bytes().startswith(journal_before)  # its torn tail cut, the rest kept
+    assert b"feedface" not in events.read_bytes()
 
     q = till.wait_event("question", id="send_sales", timeout=20)
     assert q["pending"] == 3
