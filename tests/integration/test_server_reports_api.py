@@ -32,11 +32,12 @@ def _till(server: ServerProcess, name: str) -> tuple[int, httpx.Client]:
     return body["till_id"], client
 
 
-def test_no_snapshot_yet(server):
+def test_a_new_store_opens_with_a_first_snapshot(server):
+    # so a till enrolled on day one can log a cashier in and sell alone
     _, till = _till(server, "early")
     r = till.get("/snapshot")
-    assert (r.status_code, r.json()["error"]) == (404, "no_snapshot")
-    assert httpx.get(f"{server.url}{API}/health").json()["snapshot"] is None
+    assert r.status_code == 200 and r.json()["version"] == 1
+    assert httpx.get(f"{server.url}{API}/health").json()["snapshot"]["version"] == 1
 
 
 def test_x_and_z_reports(server):
