@@ -47,10 +47,10 @@ def scan_log(data: bytes) -> LogScan:
         payload = split_line(line)
         if payload is not None:
             out.good.append((pos, nl + 1 - pos, payload))
-        elif nl + 1 == size:  # a damaged last line was never acknowledged
-            out.torn = data[pos : nl + 1]
-            break
         else:
+            # A whole line (its newline was written last) that does not check:
+            # damaged on disk, perhaps after it was acknowledged. Kept aside and
+            # sent to the server's quarantine, never dropped, even at the end.
             out.bad.append((pos, line))
         pos = nl + 1
     out.end = pos

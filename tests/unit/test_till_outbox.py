@@ -71,9 +71,7 @@ def test_append_refuses_a_seq_that_does_not_follow(tmp_path):
     box.close()
 
 
-@pytest.mark.parametrize(
-    "tail", [b'4f3a9c0d12ab77e0 {"kind":"sale","seq":4', b"0123456789abcdef {}\n"]
-)
+@pytest.mark.parametrize("tail", [b'4f3a9c0d12ab77e0 {"kind":"sale","seq":4', b"\0" * 40])
 def test_torn_last_line_is_cut_away_and_reported(tmp_path, tail):
     records = fill(tmp_path, 3)
     path = tmp_path / "outbox.log"
@@ -90,6 +88,25 @@ def test_torn_last_line_is_cut_away_and_reported(tmp_path, tail):
     again = Outbox.open(tmp_path)
     assert again.last_seq == 4 and again.torn == b"" and again.kept_aside == []
     again.close()
+
+
+def test_damaged_whole_last_line_is_kept_aside_not_dropped(tmp_path):
+    # Its newline was written, so its write completed and it may have been
+    # acknowledged: damage found later must not lose it, even at the end.
+    fill(tmp_path, 3)
+    path = tmp_path / "outbox.log"
+    box = Outbox.open(tmp_path)
+    last = sale_record(box)  # sale 4, written below with a flipped byte
+    box.close()
+    line = encode_line(orjson.dumps(last)).replace(b'"sale"', b'"salE"')
+    with open(path, "ab") as f:
+        f.write(line)
+    box = Outbox.open(tmp_path)
+    assert box.torn == b""
+    assert [e.seq for e in box.kept_aside] == [4]
+    assert box.last_seq == 4 and box.last_hash == last["hash"]
+    assert box.load(box.kept_aside[0]) == {"raw": line[:-1].decode(), "seq": 4}
+    box.close()
 
 
 def test_bad_line_in_the_middle_is_kept_aside_not_dropped(tmp_path):
