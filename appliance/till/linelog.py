@@ -2,8 +2,9 @@
 
 The outbox and the events log are both made of it. Reading it back on open
 tells apart the three things a file can hold after a power cut or a bad disk:
-good lines, a torn last line (never acknowledged: cut away) and a bad line in
-the middle (acknowledged once: kept aside, never dropped).
+good lines, a torn last line (no newline: its write never completed, so it was
+never acknowledged: cut away) and a whole line that does not check, wherever
+it stands (it may have been acknowledged: kept aside, never dropped).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ class LogWriteError(OSError):
 class LogScan:
     #: (offset, length with newline, payload) of each good line, in file order
     good: list[tuple[int, int, bytes]] = field(default_factory=list)
-    #: (offset, raw text) of bad lines before the last one
+    #: (offset, raw text) of whole lines that do not check
     bad: list[tuple[int, bytes]] = field(default_factory=list)
-    #: bytes of a torn or damaged last line, cut away by `LineLog.open`
+    #: bytes of a torn last line (no newline), cut away by `LineLog.open`
     torn: bytes = b""
     #: where the good part of the file ends
     end: int = 0
