@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from appliance.protocol import API_PREFIX, MAX_BODY
 
@@ -38,6 +39,20 @@ def _start_advert(shop: Shop) -> None:
         shop.advert.start()
     except Exception:
         log.exception("mDNS advertisement failed; tills can still use the server's URL")
+
+
+class StoreApp(FastAPI):
+    """The FastAPI app, with the online sale (PUT /sales/{id}) answered in front of it
+    by `sale_route.SalePut`, without the framework's per-request work."""
+
+    sale_put: SalePut | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fast = self.sale_put
+        if fast is not None and fast.takes(scope):
+            await fast(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(config: ServerConfig) -> FastAPI:
@@ -83,7 +98,7 @@ def create_app(config: ServerConfig) -> FastAPI:
                 await asyncio.to_thread(shop.advert.stop)
             await asyncio.to_thread(shop.close)
 
-    app = FastAPI(
+    app = StoreApp(
         title="Autonome store server",
         version="1",
         lifespan=lifespan,
@@ -95,6 +110,6 @@ def create_app(config: ServerConfig) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_tills.router, prefix=API_PREFIX)
     app.include_router(api_admin.router, prefix=API_PREFIX)
-    app.add_middleware(SalePut, shop=shop)  # the online sale, before the framework's work
-    app.add_middleware(BodyLimit, limit=MAX_BODY)  # added last: in front of SalePut
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.sale_put = SalePut(shop, MAX_BODY)
     return app

@@ -1,13 +1,16 @@
-"""PUT /api/v1/sales/{sale_id}, the online sale, served before the framework.
+"""PUT /api/v1/sales/{sale_id}, the online sale, answered before the framework.
 
-The busiest request of a shop: every till sends each sale as it closes. It
-is answered here, in front of FastAPI, without its routing, dependency
-solving and response classes: the bearer token is checked (the same
-`Shop.till_caller` as the `till` dependency: a revoked till gets 401 from
-its next request on), the body read, the sale handed to the group committer
-(`committer.py`) and answered once committed. The answers are those of
-`api_tills.put_sale`, which documents the endpoint in the OpenAPI schema.
-The body limit (`errors.BodyLimit`) sits in front of this route.
+The busiest request of a shop: every till sends each sale as it closes. The
+app (`app.StoreApp`) hands it here before FastAPI's middleware, routing,
+dependency solving and response classes: the bearer token is checked (the
+same `Shop.till_caller` as the `till` dependency: a revoked till gets its
+401 from its next request on), the body read, the sale handed to the group
+committer (`committer.py`) and answered once it is committed. The answers
+are those of `api_tills.put_sale`, the route that documents the endpoint.
+
+Only a request with a Content-Length within the body limit is taken here;
+any other (streamed, or too large) goes the framework's way, through
+`errors.BodyLimit` (413) to `api_tills.put_sale`.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from __future__ import annotations
 import logging
 
 import orjson
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
-from appliance.protocol import API_PREFIX
+from appliance.protocol import API_PREFIX, MAX_BODY
 
 from .api_tills import sale_answer
 from .errors import ApiError
@@ -32,21 +35,31 @@ _JSON = (b"content-type", b"application/json")
 
 
 class SalePut:
-    """ASGI middleware: takes PUT /api/v1/sales/{sale_id}, passes everything else on."""
+    """The online sale as a bare ASGI handler."""
 
-    def __init__(self, app: ASGIApp, shop: Shop) -> None:
-        self.app = app
+    def __init__(self, shop: Shop, limit: int = MAX_BODY) -> None:
         self.shop = shop
+        self.limit = limit
+
+    def takes(self, scope: Scope) -> bool:
+        """Whether this request is a PUT of a sale this handler answers."""
+        if scope["type"] != "http" or scope["method"] != "PUT":
+            return False
+        path: str = scope["path"]
+        if not path.startswith(_PREFIX) or "/" in path[len(_PREFIX) :] or path == _PREFIX:
+            return False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                return value.isdigit() and int(value) <= self.limit
+        return False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "PUT":
-            path: str = scope["path"]
-            if path.startswith(_PREFIX):
-                sale_id = path[len(_PREFIX) :]
-                if sale_id and "/" not in sale_id:
-                    await self._put(sale_id, scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+        try:
+            await self._put(scope["path"][len(_PREFIX) :], scope, receive, send)
+        except Exception as e:  # the JSON 500 the app's handler would give
+            log.exception("PUT %s failed", scope["path"])
+            body = {"error": "internal_error", "message": f"the server failed: {type(e).__name__}"}
+            await _send(send, 500, body)
 
     async def _put(self, sale_id: str, scope: Scope, receive: Receive, send: Send) -> None:
         authorization = None
