@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +42,14 @@ def _command() -> list[str]:
     return [sys.executable, "-m", "appliance"]
 
 
-def autonome(*args: str, timeout: float = 60) -> str:
-    """Run one `autonome` command to its end; its stdout, or ProcessError."""
+def autonome(*args: str, timeout: float = 60, prefix: Sequence[str] = ()) -> str:
+    """Run one `autonome` command to its end; its stdout, or ProcessError.
+
+    `prefix` goes before the command, e.g. ["ip", "netns", "exec", NAME] to run it
+    on another host of a test LAN.
+    """
     done = subprocess.run(
-        [*_command(), *args], capture_output=True, text=True, timeout=timeout, env=_env()
+        [*prefix, *_command(), *args], capture_output=True, text=True, timeout=timeout, env=_env()
     )
     if done.returncode != 0:
         raise ProcessError(f"autonome {' '.join(args)} failed: {done.stderr.strip()}")
@@ -59,14 +63,31 @@ def _env() -> dict[str, str]:
 
 
 class ServerProcess:
-    """`autonome server run` on loopback, with its data in a folder."""
+    """`autonome server run`, with its data in a folder: on loopback by default.
 
-    def __init__(self, data: Path, *, port: int | None = None, mdns: bool = True) -> None:
+    On a test LAN: `host` is the address it listens on (and advertises with mDNS,
+    unless `mdns_interface` says otherwise), and `prefix` runs it on its host,
+    e.g. ["ip", "netns", "exec", NAME].
+    """
+
+    def __init__(
+        self,
+        data: Path,
+        *,
+        port: int | None = None,
+        mdns: bool = True,
+        host: str = "127.0.0.1",
+        mdns_interface: str | None = None,
+        prefix: Sequence[str] = (),
+    ) -> None:
         self.data = Path(data)
         self.port = port or free_port()
         self.mdns = mdns
+        self.host = host
+        self.mdns_interface = mdns_interface or host
+        self.prefix = list(prefix)
         self.proc: subprocess.Popen[str] | None = None
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.log = self.data / "server.log"
 
     def init(self, *extra: str) -> None:
@@ -82,17 +103,18 @@ class ServerProcess:
     def start(self, timeout: float = 30, *, env: dict[str, str] | None = None) -> ServerProcess:
         """Run it; `env`: extra environment for this run only (e.g. AUTONOME_CRASH_AT)."""
         args = [
+            *self.prefix,
             *_command(),
             "server",
             "run",
             "--data",
             str(self.data),
             "--host",
-            "127.0.0.1",
+            self.host,
             "--port",
             str(self.port),
         ]
-        args += ["--mdns-interface", "127.0.0.1"] if self.mdns else ["--no-mdns"]
+        args += ["--mdns-interface", self.mdns_interface] if self.mdns else ["--no-mdns"]
         log = open(self.log, "a")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen(
             args, stdout=subprocess.PIPE, stderr=log, text=True, env={**_env(), **(env or {})}
@@ -135,18 +157,34 @@ class ServerProcess:
 
 
 class TillProcess:
-    """`autonome till --headless`: JSON commands in, JSON events out."""
+    """`autonome till --headless`: JSON commands in, JSON events out.
 
-    def __init__(self, data: Path, name: str) -> None:
+    On a test LAN: `prefix` runs its commands on its host (["ip", "netns", "exec",
+    NAME]) and `mdns_interface` is that host's address.
+    """
+
+    def __init__(
+        self,
+        data: Path,
+        name: str,
+        *,
+        prefix: Sequence[str] = (),
+        mdns_interface: str = "127.0.0.1",
+    ) -> None:
         self.data = Path(data)
         self.name = name
+        self.prefix = list(prefix)
+        self.mdns_interface = mdns_interface
         self.proc: subprocess.Popen[str] | None = None
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.history: list[dict[str, Any]] = []
         self.log = self.data.parent / f"{self.data.name}.log"
 
-    def enroll(self, code: str, server_url: str) -> None:
+    def enroll(self, code: str, server_url: str | None) -> None:
+        """Enrol with the server at `server_url`; None: find it by mDNS."""
         self.data.mkdir(parents=True, exist_ok=True)
+        mdns = ["--mdns-interface", self.mdns_interface]
+        where = ["--server", server_url] if server_url else mdns
         autonome(
             "till",
             "enroll",
@@ -154,15 +192,15 @@ class TillProcess:
             str(self.data),
             "--code",
             code,
-            "--server",
-            server_url,
+            *where,
             "--name",
             self.name,
+            prefix=self.prefix,
         )
 
     def start(self, server_url: str | None = None) -> TillProcess:
-        args = [*_command(), "till", "--headless", "--data", str(self.data)]
-        args += ["--mdns-interface", "127.0.0.1"]
+        args = [*self.prefix, *_command(), "till", "--headless", "--data", str(self.data)]
+        args += ["--mdns-interface", self.mdns_interface]
         if server_url:
             args += ["--server", server_url]
         log = open(self.log, "a")  # noqa: SIM115 - the child keeps it
