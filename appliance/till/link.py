@@ -27,6 +27,10 @@ __all__ = ["Link"]
 log = logging.getLogger(__name__)
 
 DISCOVERY_POLL_S = 0.3
+#: while autonomous, how often the till checks whether its server answers again.
+#: mDNS alone is not enough: a server that was only cut off (cable, switch) and
+#: never restarted does not announce itself again for minutes.
+BACK_PROBE_S = 5.0
 
 
 class Link(threading.Thread):
@@ -34,6 +38,7 @@ class Link(threading.Thread):
         super().__init__(name="till-link", daemon=True)
         self.till = till
         self.next_beat = 0.0
+        self.next_back_probe = 0.0
 
     def run(self) -> None:
         t = self.till
@@ -134,16 +139,26 @@ class Link(threading.Thread):
 
     # -- AUTONOMOUS ----------------------------------------------------------------
     def watch_back(self) -> None:
+        """Notice the server is back (mDNS, or a health probe every few seconds).
+
+        Nothing is sent but the health check: the sales wait for the cashier's
+        answer to the one question this asks."""
         t = self.till
         seen, t.back_seen = t.back_seen, None
-        if seen is None or t.asked_back:
+        if t.asked_back:
             return
-        found = t.probe(
-            seen.url,
-            t.config.server_id,
-            t.config.token,
-            t.settings.request_timeout_s,
-            last_seq=t.outbox.last_seq,
-        )
-        if found is not None:
-            t.on_server_back(found)
+        urls = [seen.url] if seen is not None else []
+        if time.monotonic() >= self.next_back_probe:
+            self.next_back_probe = time.monotonic() + BACK_PROBE_S
+            urls += [u for u in self.candidates() if u not in urls]
+        for url in urls:
+            found = t.probe(
+                url,
+                t.config.server_id,
+                t.config.token,
+                t.settings.request_timeout_s,
+                last_seq=t.outbox.last_seq,
+            )
+            if found is not None:
+                t.on_server_back(found)
+                return

@@ -41,7 +41,7 @@ class Signal(StrEnum):
     FOUND_WITH_SALES = "found_with_sales"  # server found, offline sales waiting
     NOT_FOUND = "not_found"
     SERVER_LOST = "server_lost"  # request error or timeout, heartbeat, mDNS goodbye
-    SERVER_BACK = "server_back"  # noticed while autonomous (passive mDNS)
+    SERVER_BACK = "server_back"  # noticed while autonomous (mDNS or health check)
     YES = "yes"  # go autonomous
     RETRY = "retry"
     SEND = "send"

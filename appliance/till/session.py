@@ -238,7 +238,7 @@ class Till(Selling):
         self.signal(Signal.SERVER_LOST, reason=reason)
 
     def on_server_back(self, seen: Sighting) -> None:
-        """Noticed while autonomous (passive mDNS + one probe): ask once per run."""
+        """Noticed while autonomous (mDNS or the 5 s health check): ask once per run."""
         with self.lock:
             if self.asked_back or self.mode is not Mode.AUTONOMOUS:
                 return
