@@ -22,6 +22,7 @@ from appliance.protocol import API_PREFIX, MAX_BODY
 from . import api_admin, api_tills
 from .advert import Advert
 from .bootstrap import open_data
+from .committer import WalCheckpoints
 from .config import ServerConfig, parse_hhmm
 from .errors import BodyLimit, install_error_handlers
 from .nightly import Nightly
@@ -85,6 +86,8 @@ def create_app(config: ServerConfig) -> FastAPI:
                 target=_start_advert, args=(shop,), name="autonome-mdns", daemon=True
             ).start()
         shop.nightly.start(announced=version)
+        checkpoints = WalCheckpoints(shop.store)
+        checkpoints.start()
         # What is loaded by now lives as long as the server: out of the cyclic GC's
         # sight, so a full collection walks only what came since (not ~50 ms of
         # startup objects under a sale).
@@ -94,6 +97,7 @@ def create_app(config: ServerConfig) -> FastAPI:
             yield
         finally:
             shop.nightly.stop()
+            checkpoints.stop()
             if shop.advert is not None:
                 await asyncio.to_thread(shop.advert.stop)
             await asyncio.to_thread(shop.close)

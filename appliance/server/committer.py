@@ -14,6 +14,9 @@ and `after_commit` (after it, before any answer), as on the other paths.
 
 If the group's transaction fails, each of its sales is taken again alone
 (`ingest.ingest`), so one sale that cannot be written blocks no other.
+
+`WalCheckpoints` copies the WAL into the database file from a thread of its
+own, so that no commit pays for SQLite's auto-checkpoint.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from .faults import crash_point
 from .ingest import Job, Outcome, ingest, judge_jobs, put_outcome, put_record
 from .storage import Store
 
-__all__ = ["Committer"]
+__all__ = ["Committer", "WalCheckpoints"]
 
 log = logging.getLogger("autonome.server.committer")
 
@@ -151,3 +154,31 @@ def _settle(answers: list[tuple[asyncio.Future, Any]]) -> None:
             future.set_exception(result)
         else:
             future.set_result(result)
+
+
+class WalCheckpoints:
+    """The WAL copied into the database file every `every` seconds by a thread of its
+    own, so no commit (no sale) pays for a checkpoint (`Store.checkpoint_apart`)."""
+
+    def __init__(self, store: Store, every: float = 1.0) -> None:
+        self.store = store
+        self.every = every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.store.checkpoint_apart()
+        self._thread = threading.Thread(target=self._run, name="autonome-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.store.checkpoint()
+            except Exception:  # a busy or locked file: the next round does it
+                log.exception("WAL checkpoint failed")

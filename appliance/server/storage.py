@@ -271,7 +271,7 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+pysqlite:///{Path(path).resolve()}"
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, store: Store) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's BEGIN below drive transactions (the pysqlite recipe).
@@ -281,6 +281,8 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA busy_timeout=15000")
         cur.execute("PRAGMA foreign_keys=ON")
+        if store.wal_autocheckpoint is not None:
+            cur.execute(f"PRAGMA wal_autocheckpoint={int(store.wal_autocheckpoint)}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -301,9 +303,30 @@ class Store:
             kw["pool_size"] = 8
             kw["max_overflow"] = 24
         self.engine = create_engine(url, **kw)
+        self.wal_autocheckpoint: int | None = None  # None: SQLite's own (1000 pages)
         if self.is_sqlite:
-            _sqlite_setup(self.engine)
+            _sqlite_setup(self.engine, self)
         self._lock = threading.RLock()
+
+    def checkpoint_apart(self) -> None:
+        """Commits stop copying the WAL into the database file (SQLite's auto-checkpoint:
+        a few ms, with an fsync of the database, under whichever commit crosses 1000
+        pages). Whoever calls this runs `checkpoint()` from time to time instead, off
+        the commit path (the server does it every second)."""
+        if self.is_sqlite:
+            self.wal_autocheckpoint = 0
+            self.engine.dispose()  # connections opened before get the setting when reopened
+
+    def checkpoint(self) -> None:
+        """Copy what is committed in the WAL into the database file, waiting for nobody
+        (PASSIVE: writers go on meanwhile). Durability does not depend on it."""
+        if not self.is_sqlite:
+            return
+        raw = self.engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            raw.close()
 
     def create_schema(self) -> None:
         """Create what is missing: tables, then the columns added since (upgrade path)."""
