@@ -26,7 +26,7 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import Connection, bindparam, select
 
-from appliance.domain import GENESIS, canonical, verify_record
+from appliance.domain import GENESIS, canonical
 from appliance.protocol import SaleRecord
 
 from .faults import crash_point
@@ -93,6 +93,56 @@ def _errors(e: ValidationError) -> str:
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
+_PLAIN = frozenset({str, int, bool, type(None), list, dict})
+
+
+def _plain(obj: Any) -> bool:
+    """True when `obj` holds only JSON's strings, integers, booleans, nulls, arrays and
+    objects: no float (orjson and json print some differently, and orjson.loads makes
+    a float of an integer beyond 64 bits) and nothing json.dumps would refuse."""
+    t = type(obj)
+    if t is dict:
+        values: Any = obj.values()
+    elif t is list:
+        values = obj
+    else:
+        return t in _PLAIN
+    types = set(map(type, values))
+    if not types <= _PLAIN:
+        return False
+    if dict in types or list in types:
+        try:
+            return all(_plain(v) for v in values if type(v) is dict or type(v) is list)
+        except RecursionError:
+            return False
+    return True
+
+
+def _canonical(obj: Any, plain: bool) -> bytes:
+    """`domain.canonical(obj)`, the same bytes, several times faster when `plain`:
+    orjson, keys sorted, prints strings, integers, booleans and nulls exactly as
+    json.dumps(ensure_ascii=False) does (tests/unit/test_server_ingest.py checks it).
+    Anything else goes to the domain's own function."""
+    if plain:
+        try:
+            return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, a key not str
+            pass
+    return canonical(obj)
+
+
+def _verify(item: dict[str, Any], plain: bool) -> bool:
+    """`domain.verify_record(item)`, on `_canonical`: the record's hash is
+    sha256(prev_hash + canonical(the record without "hash"))."""
+    try:
+        body = {k: v for k, v in item.items() if k != "hash"}
+        prev = str(item.get("prev_hash", ""))
+        data = prev.encode("ascii", "replace") + _canonical(body, plain)
+        return item.get("hash") == hashlib.sha256(data).hexdigest()
+    except (TypeError, ValueError):
+        return False
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -134,7 +184,8 @@ class _Batch:
         if not isinstance(item, dict):
             raw = orjson.dumps(item).decode() if item is not None else "null"
             return self.keep_quarantined(raw, None, None, "not_a_record", "not a JSON object")
-        raw = canonical(item).decode("utf-8")
+        plain = _plain(item)
+        raw = _canonical(item, plain).decode("utf-8")
         claimed_till = _int(item.get("till_id"))
         sale_id = item.get("sale_id") if isinstance(item.get("sale_id"), str) else None
         seq = _int(item.get("seq")) if claimed_till in (None, self.till_id) else None
@@ -162,7 +213,7 @@ class _Batch:
         taken = self.by_seq.get(rec.seq)
         if taken is not None:
             return self.keep_conflict(rec, raw, "seq_taken", taken[0])
-        if not verify_record(item):
+        if not _verify(item, plain):
             return self.keep_bad_hash(rec, raw)
         self.check_links(rec)
         self.store(rec, raw)
