@@ -151,6 +151,35 @@ def test_a_broken_link_is_recorded_and_the_sale_still_stored(store, till_id):
     assert f"till {till_id}" in events[0]["message"]
 
 
+def test_links_and_taken_seqs_are_seen_in_a_group_of_tills_and_far_apart_seqs(store):
+    """The journal around each record is read per till (ranges, or each seq when a
+    batch's seqs lie far apart): links and taken seqs are seen in both cases."""
+    t1, t2 = (enrol(store, create_code(store, n), n)[0] for n in ("un", "deux"))
+    a, b = SaleMaker(t1).many(60), SaleMaker(t2).many(3)
+    ingest_batch(store, t1, [a[0], a[48]])  # seqs 1 and 49
+    ingest_batch(store, t2, [b[0]])
+    forged = SaleMaker(t1, start_seq=50, prev_hash="b" * 64, seed=4).sale()
+    other_2 = SaleMaker(t1, start_seq=2, seed=5).sale()  # seq 2, another sale
+    outcomes, _ = ingest_batch(store, t1, [forged, a[1], other_2])  # seqs 50, 2, 2: far apart
+    assert [o.status for o in outcomes] == ["stored", "stored", "conflict"]
+    assert [(e["kind"], e["seq"], e["prev_seq"]) for e in integrity_list(store)] == [
+        ("broken_link", 50, 49)
+    ]
+    with store.write() as conn:  # a group of PUTs from two tills in one transaction
+        judged = ingest_module.judge_jobs(
+            conn,
+            [
+                ingest_module.Job(t2, [b[2]], b[2]["sale_id"]),  # seq 3: 2 is missing
+                ingest_module.Job(t1, [a[2]], a[2]["sale_id"]),
+                ingest_module.Job(t2, [b[1]], b[1]["sale_id"]),  # 2 comes after 3
+                ingest_module.Job(t1, [a[2]], a[2]["sale_id"]),  # again: a duplicate
+            ],
+        )
+    assert [j[0].status for j in judged] == ["stored", "stored", "stored", "duplicate"]
+    assert len(integrity_list(store)) == 1  # the group's links all hold
+    assert journal_page(store, till_id=t2) == b
+
+
 def test_a_link_is_checked_forward_when_the_earlier_sale_comes_late(store, till_id):
     maker = SaleMaker(till_id)
     s1 = maker.sale()
