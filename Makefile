@@ -21,8 +21,8 @@ drill: $(STAMP)
 	$(VENV)/bin/autonome drill
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check appliance drivers tests bench
-	$(VENV)/bin/ruff format --check appliance drivers tests bench
+	$(VENV)/bin/ruff check appliance drivers tests bench testbed
+	$(VENV)/bin/ruff format --check appliance drivers tests bench testbed
 	$(VENV)/bin/lint-imports
 
 test: lint

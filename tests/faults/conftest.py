@@ -13,11 +13,8 @@ from pathlib import Path
 
 import pytest
 
-pytest.register_assert_rewrite("rig")
-
-from rig import Cable, Till, enrol, snapshot_barcodes  # noqa: E402
-
-from appliance.processes import ServerProcess, autonome  # noqa: E402
+from appliance.processes import ServerProcess, autonome
+from testbed.rig import Cable, Till, enrol, snapshot_barcodes
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from rig import journal, listed
 
 from appliance.domain import verify_chain
 from appliance.till.fsio import encode_line
+from testbed.rig import journal, listed
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 
 import orjson
 import pytest
-from rig import journal, listed
 
 from appliance.domain import verify_chain
 from appliance.till.fsio import encode_line
+from testbed.rig import journal, listed
 
 pytestmark = pytest.mark.timeout(60)
 

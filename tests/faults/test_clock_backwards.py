@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from rig import CASHIER, assert_exactly_once
 
 from appliance.till import Mode, Till
+from testbed.rig import CASHIER, assert_exactly_once
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -5,9 +5,9 @@ worked alone, and nothing once they are uploaded."""
 from __future__ import annotations
 
 import pytest
-from rig import assert_exactly_once, journal, listed
 
 from appliance.processes import autonome
+from testbed.rig import assert_exactly_once, journal, listed
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -14,11 +14,11 @@ import copy
 import httpx
 import orjson
 import pytest
-from rig import API, journal, listed
 
 from appliance.domain import record_hash, verify_chain
 from appliance.server.samples import SaleMaker
 from appliance.till.fsio import encode_line
+from testbed.rig import API, journal, listed
 
 pytestmark = pytest.mark.timeout(60)
 

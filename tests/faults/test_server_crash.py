@@ -11,7 +11,8 @@ from __future__ import annotations
 import signal
 
 import pytest
-from rig import CRASH_AFTER, CRASH_AT, assert_exactly_once, journal
+
+from testbed.rig import CRASH_AFTER, CRASH_AT, assert_exactly_once, journal
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -14,7 +14,8 @@ import hashlib
 import threading
 
 import pytest
-from rig import Answer, journal_events
+
+from testbed.rig import Answer, journal_events
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from rig import Answer, assert_exactly_once, journal
 
 from appliance.till.fsio import read_int
+from testbed.rig import Answer, assert_exactly_once, journal
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from rig import assert_exactly_once, listed
 
 from appliance.server.samples import SaleMaker
 from appliance.till.fsio import encode_line
+from testbed.rig import assert_exactly_once, listed
 
 pytestmark = pytest.mark.timeout(60)
 

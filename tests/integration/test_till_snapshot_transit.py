@@ -1,7 +1,7 @@
 """A snapshot corrupted in transit, forged or unsigned: the headless till rejects it
 and keeps its own.
 
-The store here is the small fake of test_till_fake_server.py, because it can
+The store here is the small fake of testbed/fakestore.py, because it can
 flip bytes of the snapshot on the wire while announcing the true hash, and
 sign with another key or not at all.
 """
@@ -9,17 +9,13 @@ sign with another key or not at all.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
-from test_till_fake_server import FakeStore
 
 from appliance.processes import TillProcess
 from appliance.protocol.signing import load_private_key, new_private_key_pem
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from test_till_snapshot import make_snapshot  # noqa: E402
+from testbed.fakestore import FakeStore
+from testbed.snapshots import make_snapshot
 
 pytestmark = pytest.mark.timeout(120)
 

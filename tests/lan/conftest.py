@@ -9,9 +9,7 @@ fail instead, so a broken test bed is never a silent pass.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,29 +17,12 @@ from typing import Any
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
-pytest.register_assert_rewrite("rig", "lanrig")
-
-from lanrig import PORT  # noqa: E402
-from netns import Lan, lan_unavailable, sweep_stale  # noqa: E402
-from rig import Till, snapshot_barcodes  # noqa: E402
-
-from appliance.processes import ServerProcess, autonome  # noqa: E402
+from appliance.processes import ServerProcess, autonome
+from testbed.lanrig import PORT, cannot, need
+from testbed.netns import Lan, sweep_stale
+from testbed.rig import Till, snapshot_barcodes
 
 API = "/api/v1"
-
-
-def _cannot(reason: str) -> None:
-    if os.environ.get("AUTONOME_REQUIRE_LAN") == "1":
-        pytest.fail(f"LAN test bed required (AUTONOME_REQUIRE_LAN=1) but: {reason}")
-    pytest.skip(f"LAN test bed: {reason}")
-
-
-def need(*tools: str) -> None:
-    """Skip (or fail, when required) unless the LAN and these tools are here."""
-    why = lan_unavailable(*tools)
-    if why:
-        _cannot(why)
 
 
 class LanServer(ServerProcess):
@@ -87,7 +68,7 @@ def lan(_swept) -> Iterator[Lan]:
     try:
         made.up()
     except RuntimeError as e:
-        _cannot(f"cannot build the namespaces: {e}")
+        cannot(f"cannot build the namespaces: {e}")
     yield made
     made.down()
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from lanrig import PORT, login, sell_many, settled
-from rig import assert_exactly_once
+
+from testbed.lanrig import PORT, login, sell_many, settled
+from testbed.rig import assert_exactly_once
 
 pytestmark = pytest.mark.lan
 

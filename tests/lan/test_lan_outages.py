@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import need
-from lanrig import go_autonomous, login, sell_many, settled
-from rig import Till, assert_exactly_once
+
+from testbed.lanrig import go_autonomous, login, need, sell_many, settled
+from testbed.rig import Till, assert_exactly_once
 
 pytestmark = pytest.mark.lan
 

@@ -6,7 +6,6 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_till_snapshot import PUBLIC, make_snapshot, signed
 
 from appliance.domain import verify_chain
 from appliance.till import Mode, Signal, Till, TillConfig
@@ -16,6 +15,7 @@ from appliance.till.linelog import LogWriteError
 from appliance.till.modes import TRANSITIONS, step
 from appliance.till.snapshot import SnapshotStore
 from appliance.till.sync import Uploader, advance, drain
+from testbed.snapshots import PUBLIC, make_snapshot, signed
 
 SEEN = Sighting("srv-1", "http://127.0.0.1:1", 1, via="probe")
 

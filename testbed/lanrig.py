@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
-from rig import CASHIER, Till
+from testbed.netns import lan_unavailable
+from testbed.rig import CASHIER, Till
 
-__all__ = ["PORT", "go_autonomous", "login", "sell_many", "settled"]
+__all__ = ["PORT", "cannot", "go_autonomous", "login", "need", "sell_many", "settled"]
 
 PORT = 8470  # every server has a host of its own: the product's default port
 
@@ -47,3 +49,20 @@ def go_autonomous(till: Till, within: float, since: float) -> float:
     till.send("answer", question="go_autonomous", answer="yes")
     till.wait_event("mode", mode="AUTONOMOUS")
     return delay
+
+
+def need(*tools: str) -> None:
+    """In a test: skip unless the LAN and these tools are here; with
+    AUTONOME_REQUIRE_LAN=1 (CI, as root) fail instead, never a silent pass."""
+    why = lan_unavailable(*tools)
+    if why:
+        cannot(why)
+
+
+def cannot(reason: str) -> None:
+    """In a test: skip with the reason, or fail under AUTONOME_REQUIRE_LAN=1."""
+    import pytest
+
+    if os.environ.get("AUTONOME_REQUIRE_LAN") == "1":
+        pytest.fail(f"LAN test bed required (AUTONOME_REQUIRE_LAN=1) but: {reason}")
+    pytest.skip(f"LAN test bed: {reason}")
