@@ -200,6 +200,10 @@ class Till(Selling):
             self.events.record(EventType.MODE_CHANGED, **{"from": str(old), "to": str(new)})
             if new is Mode.AUTONOMOUS:
                 self.events.record(EventType.AUTONOMOUS_STARTED, reason=reason or str(signal))
+                if old is not Mode.ASK_UPLOAD:
+                    # a new outage: "send N sales?" will be asked again when it ends
+                    # (only "later" to that question keeps the till from asking)
+                    self.asked_back = False
             pending = self.outbox.pending_count
             self.bus.publish(
                 "mode", mode=str(new), previous=str(old), server=self.server_url, pending=pending
