@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo drill test lint bench venv clean
+.PHONY: demo drill test lint bench campaign venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# the fault campaign on a LAN of network namespaces (root): SEED= and N= replay a run
+N ?= 200
+campaign: $(STAMP)
+	$(PY) -m testbed.campaign -n $(N) $(if $(SEED),--seed $(SEED))
 
 clean:
 	rm -rf $(VENV) .pytest_cache
