@@ -29,6 +29,7 @@ import contextlib
 import json
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -72,6 +73,9 @@ class Ledger:
 class Tally:
     scenarios: int = 0
     faults: Counter[str] = field(default_factory=Counter)
+    #: faults that may not bite (a crash point no sale reached, an upload too quick
+    #: to be cut): how many times they did
+    bit: Counter[str] = field(default_factory=Counter)
     acknowledged: int = 0
     in_journal: int = 0
     lost: int = 0
@@ -115,6 +119,7 @@ class Cashier:
         self.later = False  # answered "later": the cashier presses "upload" herself
         self.logged_in = False
         self.kill_on_upload = False  # SIGKILL once the first batch of an upload is taken
+        self.killed_in_upload = 0
 
     # -- events -----------------------------------------------------------------------------
     def _see(self, ev: dict[str, Any]) -> bool:
@@ -130,6 +135,7 @@ class Cashier:
             self.mode = ev.get("mode", self.mode)
         elif name == "upload_progress" and self.kill_on_upload and ev.get("sent", 0) > 0:
             self.kill_on_upload = False
+            self.killed_in_upload += 1
             self.kill()
         return True
 
@@ -222,7 +228,7 @@ class Cashier:
                 self.till.send("pay", method="card")
             if kill_at == "in_flight":
                 # the payment is on its way: SIGKILL now, before the answer is read
-                time.sleep(self.rng.uniform(0.0, 0.01))
+                time.sleep(self.rng.uniform(0.0, 0.004))
                 self.ledger.in_doubt.add(self._last_seq() + 1)
                 self.kill()
                 return "killed"
@@ -381,6 +387,7 @@ class Campaign:
             h()
         self.check_gaps(f"scenario {number}, healed")
         self.settle()
+        self.tally.bit["till_kill_upload"] = sum(c.killed_in_upload for c in self.cashiers.values())
 
     def inject(
         self, kind: str, victim: str, rng: random.Random, kill_at: dict[str, str]
@@ -405,7 +412,9 @@ class Campaign:
             )
 
             def restart() -> None:
-                srv.kill()  # it may still be alive if the tills made too few sales
+                if srv.proc is not None and srv.proc.poll() is not None:
+                    self.tally.bit[kind] += 1  # it died at its crash point
+                srv.kill()  # still alive: the tills made too few sales to reach it
                 srv.start()
 
             return restart
@@ -514,6 +523,7 @@ class Campaign:
                 self.recover()
             self.tally.scenarios += 1
             seen = self.check(f"after scenario {number}")
+            seen.scenarios = self.tally.scenarios
             for f in seen.failures:
                 if f.split(": ", 1)[1] not in {x.split(": ", 1)[-1] for x in self.tally.failures}:
                     self.tally.failures.append(f)
@@ -624,6 +634,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"campaign: cannot run here: {why}", file=sys.stderr)
         return 2
     sweep_stale()
+    # SIGTERM (a CI timeout, say) ends the run through the finally below: the LAN goes
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="autonome-campaign-"))
     say(f"campaign: seed {seed}, {len(numbers)} scenarios, data in {work}")
     campaign = Campaign(seed, work, say)
@@ -638,6 +650,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": seed,
         "scenarios": tally.scenarios,
         "faults": dict(sorted(tally.faults.items())),
+        "bit": dict(sorted(tally.bit.items())),
         "acknowledged": tally.acknowledged,
         "in_journal": tally.in_journal,
         "lost": tally.lost,
@@ -653,7 +666,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.json:
         a.json.write_text(json.dumps(figures, indent=2) + "\n")
     say(
-        f"faults: {', '.join(f'{k} {v}' for k, v in figures['faults'].items())}; "
+        f"faults: {', '.join(f'{k} {v}' for k, v in figures['faults'].items())} "
+        f"(took effect: {', '.join(f'{k} {v}' for k, v in figures['bit'].items())}); "
         f"{tally.recorded_in_doubt} sales in doubt recorded; {tally.total_errors} total errors, "
         f"{tally.false_gaps} false gaps, {tally.stuck} stuck; {campaign.elapsed:.0f} s; "
         f"replay: make campaign SEED={seed} N={a.n}"
