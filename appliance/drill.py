@@ -49,7 +49,8 @@ class Drill:
         self.server.start()
         self.barcodes = self._demo_barcodes()
         for till in self.tills:
-            till.enroll(self.server.enrolment_code(till.name), self.server.url)
+            code = self.server.enrolment_code(till.name)
+            till.enroll(code, self.server.url, self.server.fingerprint())
             till.start(self.server.url)
         for till in self.tills:
             till.wait_event("mode", mode="ONLINE", timeout=20)

@@ -13,6 +13,7 @@ import queue
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -23,9 +24,12 @@ from typing import Any
 
 import httpx
 
+from appliance.protocol.tls import fingerprint_of_pem, pinned_context
+
 __all__ = ["ProcessError", "ServerProcess", "TillProcess", "autonome", "free_port"]
 
-LISTENING = re.compile(r"listening on (http://\S+)")
+LISTENING = re.compile(r"listening on (https://\S+)")
+ENROLMENT_CODE = re.compile(r"^enrolment code.*: (\S+)$", re.MULTILINE)
 
 
 class ProcessError(RuntimeError):
@@ -87,7 +91,7 @@ class ServerProcess:
         self.mdns_interface = mdns_interface or host
         self.prefix = list(prefix)
         self.proc: subprocess.Popen[str] | None = None
-        self.url = f"http://{host}:{self.port}"
+        self.url = f"https://{host}:{self.port}"
         self.log = self.data / "server.log"
 
     def init(self, *extra: str) -> None:
@@ -95,10 +99,25 @@ class ServerProcess:
 
     def enrolment_code(self, name: str) -> str:
         out = autonome("server", "enroll-code", "--data", str(self.data), "--name", name)
-        return out.strip().splitlines()[-1].split()[-1]
+        found = ENROLMENT_CODE.search(out)
+        if found is None:
+            raise ProcessError(f"no enrolment code in: {out!r}")
+        return found.group(1)
 
     def admin_token(self) -> str:
         return (self.data / "admin.token").read_text().strip()
+
+    def cert_pem(self) -> str:
+        """The PEM of the certificate the server serves (`tls.crt` in its data folder)."""
+        return (self.data / "tls.crt").read_text()
+
+    def fingerprint(self) -> str:
+        """Its SHA-256, as `autonome server enroll-code` prints it."""
+        return fingerprint_of_pem(self.cert_pem())
+
+    def tls(self) -> ssl.SSLContext:
+        """A client context trusting exactly this server's certificate (as a till does)."""
+        return pinned_context(self.cert_pem())
 
     def start(self, timeout: float = 30, *, env: dict[str, str] | None = None) -> ServerProcess:
         """Run it; `env`: extra environment for this run only (e.g. AUTONOME_CRASH_AT)."""
@@ -152,8 +171,11 @@ class ServerProcess:
                 self.kill()
 
     def api(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        """A request with the admin token, over TLS checked against the server's own cert."""
         headers = {"Authorization": f"Bearer {self.admin_token()}"}
-        return httpx.request(method, self.url + path, headers=headers, timeout=30, **kw)
+        return httpx.request(
+            method, self.url + path, headers=headers, timeout=30, verify=self.tls(), **kw
+        )
 
 
 class TillProcess:
@@ -180,11 +202,14 @@ class TillProcess:
         self.history: list[dict[str, Any]] = []
         self.log = self.data.parent / f"{self.data.name}.log"
 
-    def enroll(self, code: str, server_url: str | None) -> None:
-        """Enrol with the server at `server_url`; None: find it by mDNS."""
+    def enroll(self, code: str, server_url: str | None, fingerprint: str | None = None) -> None:
+        """Enrol with the server at `server_url`; None: find it by mDNS. With the
+        server certificate's `fingerprint`, the till checks it before sending the code."""
         self.data.mkdir(parents=True, exist_ok=True)
         mdns = ["--mdns-interface", self.mdns_interface]
         where = ["--server", server_url] if server_url else mdns
+        if fingerprint:
+            where += ["--fingerprint", fingerprint]
         autonome(
             "till",
             "enroll",

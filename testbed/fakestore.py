@@ -1,8 +1,10 @@
-"""A small store server over real HTTP on 127.0.0.1, for the till's tests.
+"""A small store server over real HTTPS on 127.0.0.1, for the till's tests.
 
 It speaks the endpoints of docs/internals.md that a till uses, keeps
 everything in memory, and can be killed (the port then refuses) and
-restarted on the same port. No tests here: the till's tests import it.
+restarted on the same port. Like the store server, it has a self-signed
+certificate of its own (`cert`), whose fingerprint its enrolment answer
+names. No tests here: the till's tests import it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import socket
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
 from appliance.domain import verify_record
 from appliance.protocol.signing import load_private_key, new_private_key_pem, public_key_b64, sign
+
+from .tls import TLSServer, make_certificate
 
 HELD = ("stored", "duplicate", "conflict", "quarantined")
 
@@ -33,7 +37,8 @@ class FakeStore:
     def __init__(self, snapshot: bytes, *, server_id: str = "srv-1", version: int = 1) -> None:
         self.server_id = server_id
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.cert = make_certificate(server_id)
         self.codes = {"GOOD-CODE"}
         self.tokens: dict[str, int] = {}
         doc = json.loads(snapshot)
@@ -51,7 +56,7 @@ class FakeStore:
         self.jobs: list[dict[str, Any]] = []
         self.last_seq: dict[int, int] = {}
         self.delay = 0.0  # seconds before answering anything
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: TLSServer | None = None
         self.lock = threading.Lock()
 
     # -- life --------------------------------------------------------------------
@@ -61,9 +66,7 @@ class FakeStore:
         class Handler(_Handler):
             fake = store
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = TLSServer(("127.0.0.1", self.port), Handler, self.cert.server_context())
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
 
@@ -181,6 +184,7 @@ class _Handler(BaseHTTPRequestHandler):
                         "token": token,
                         "server_id": f.server_id,
                         "signing_key": public_key_b64(f.key),
+                        "tls_fingerprint": f.cert.fingerprint,
                     },
                 )
             if till is None:

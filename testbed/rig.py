@@ -2,7 +2,10 @@
 127.0.0.1, and a network cable between a till and its server that a test can
 cut, mend, and tamper with (hold, drop or damage an answer on its way back).
 
-The cable is a small HTTP relay in the test process. Cut, the port refuses
+The cable is a small HTTPS relay in the test process. It shows the till the
+server's own certificate (with its key, from the server's data folder), so a
+till enrolled through it pins the server's certificate, and it speaks TLS to
+the server, checking that same certificate. Cut, the port refuses
 connections and the open ones are shut, as when the server's box is unplugged;
 the till notices it through its own requests and heartbeat, as it would.
 """
@@ -13,10 +16,11 @@ import contextlib
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,8 @@ from appliance.domain import verify_chain
 from appliance.processes import ServerProcess, TillProcess, free_port
 from appliance.till import cli as till_cli
 from appliance.till.fsio import split_line
+
+from .tls import TLSServer, from_files
 
 API = "/api/v1"
 CASHIER = {"cashier": "c1", "pin": "1234"}
@@ -99,7 +105,9 @@ def enrol(server: ServerProcess, folder: Path, name: str, url: str | None = None
     """
     r = server.api("POST", f"{API}/enrolment-codes", json={"name": name})
     assert r.status_code == 201, r.text
-    argv = ["enroll", "--data", str(folder), "--code", r.json()["code"]]
+    code = r.json()
+    argv = ["enroll", "--data", str(folder), "--code", code["code"]]
+    argv += ["--fingerprint", code["fingerprint"]]
     assert till_cli.main([*argv, "--server", url or server.url, "--name", name]) == 0
     conf = json.loads((folder / "till.json").read_text())
     till = Till(folder, name)
@@ -168,6 +176,20 @@ class Answer:
     body: bytes
 
 
+@dataclass
+class Exchange:
+    """One request relayed to the server: when it left (wall clock, as strace's -ttt),
+    when the answer was in, and the two ends of the TCP connection it went over."""
+
+    method: str
+    path: str
+    body: bytes
+    sent: float
+    answered: float | None = None
+    local: tuple[str, int] | None = None  # the relay's end
+    server: tuple[str, int] | None = None
+
+
 #: (method, path, the server's answer) -> the answer the till gets, or None: no answer
 Tamper = Callable[[str, str, Answer], Answer | None]
 
@@ -178,16 +200,6 @@ _HOP_BACK = {"content-length", "connection", "transfer-encoding", "content-encod
 class _Relay(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the till's client expects
     cable: Cable
-
-    def setup(self) -> None:
-        super().setup()
-        self.cable._opened(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.cable._closed(self.connection)
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -204,8 +216,15 @@ class _Relay(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
         c.seen.append((self.command, self.path))
         answer: Answer | None
+        exchange = Exchange(self.command, self.path, body, time.time())
+        c.exchanges.append(exchange)
         try:
             r = c.http.request(self.command, c.upstream + self.path, content=body, headers=headers)
+            exchange.answered = time.time()
+            stream = r.extensions.get("network_stream")
+            if stream is not None:
+                exchange.local = stream.get_extra_info("client_addr")
+                exchange.server = stream.get_extra_info("server_addr")
             kept = {k: v for k, v in r.headers.items() if k.lower() not in _HOP_BACK}
             answer = Answer(r.status_code, kept, r.content)
         except httpx.HTTPError:
@@ -223,21 +242,31 @@ class _Relay(BaseHTTPRequestHandler):
         self.wfile.write(answer.body)
 
 
-class _Server(ThreadingHTTPServer):
-    allow_reuse_address = True
-    daemon_threads = True
+class _Server(TLSServer):
     block_on_close = False
+    cable: Cable
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, addr = super().get_request()
+        self.cable._opened(sock)
+        return sock, addr
+
+    def shutdown_request(self, request: Any) -> None:
+        self.cable._closed(request)
+        super().shutdown_request(request)
 
 
 class Cable:
-    """The till's network cable to `upstream`, plugged in at creation."""
+    """The till's network cable to `server`, plugged in at creation."""
 
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream.rstrip("/")
+    def __init__(self, server: ServerProcess) -> None:
+        self.upstream = server.url.rstrip("/")
+        self.cert = from_files(server.data / "tls.crt", server.data / "tls.key")
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.http = httpx.Client(timeout=60)
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.http = httpx.Client(timeout=60, verify=server.tls())
         self.seen: list[tuple[str, str]] = []  # (method, path) of every request relayed
+        self.exchanges: list[Exchange] = []  # the same, in detail
         self.tamper: Tamper | None = None
         self._httpd: _Server | None = None
         self._socks: set[socket.socket] = set()
@@ -248,7 +277,8 @@ class Cable:
         if self._httpd is not None:
             return
         handler = type("Relay", (_Relay,), {"cable": self})
-        self._httpd = _Server(("127.0.0.1", self.port), handler)
+        self._httpd = _Server(("127.0.0.1", self.port), handler, self.cert.server_context())
+        self._httpd.cable = self
         threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()

@@ -271,6 +271,8 @@ class EnrolResponse(_Wire):
     server_id: str
     #: The server's Ed25519 public key (raw 32 bytes, base64): snapshots are checked with it.
     signing_key: str
+    #: SHA-256 of the server's TLS certificate (AB:CD:...): the till pins that certificate.
+    tls_fingerprint: str
 
 
 class PrintLine(_Wire):

@@ -1,5 +1,5 @@
 """The mDNS advertisement: `<server_id>._autonome._tcp.local.` with TXT
-`server_id`, `api`, `snapshot`.
+`server_id`, `api`, `snapshot`, `scheme=https` (the server speaks HTTPS only).
 
 python-zeroconf runs its own thread; registering probes the network for
 about two seconds, so `start()` is meant to run off the event loop (the app
@@ -76,7 +76,12 @@ class Advert:
             self.name,
             addresses=[_packed(a) for a in self.addresses],
             port=self.port,
-            properties={"server_id": self.server_id, "api": API_VERSION, "snapshot": version},
+            properties={
+                "server_id": self.server_id,
+                "api": API_VERSION,
+                "snapshot": version,
+                "scheme": "https",
+            },
             server=f"{self.server_id}.local.",
         )
 

@@ -94,7 +94,8 @@ async def new_code(request: Request, _: Caller = Depends(admin)) -> dict[str, An
     if not isinstance(name, str) or len(name) > 64:
         raise ApiError(422, "invalid", "name: a text of at most 64 characters")
     code = await run_in_threadpool(create_code, shop_of(request).store, name)
-    return {"code": code, "name": name, "valid_hours": 24}
+    shop = shop_of(request)
+    return {"code": code, "name": name, "valid_hours": 24, "fingerprint": shop.tls_fingerprint}
 
 
 @router.post("/tills/{till_id}/revoke")

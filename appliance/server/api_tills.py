@@ -96,6 +96,7 @@ async def enroll(request: Request) -> dict[str, Any]:
         "token": token,
         "server_id": shop.server_id,
         "signing_key": public_key_b64(shop.data.signing_key()),
+        "tls_fingerprint": shop.tls_fingerprint,
     }
 
 

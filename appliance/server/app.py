@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from appliance.protocol import API_PREFIX, MAX_BODY
 
-from . import api_admin, api_tills
+from . import api_admin, api_tills, openapi
 from .advert import Advert
 from .bootstrap import open_data
 from .committer import WalCheckpoints
@@ -64,6 +64,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         store=store,
         server_id=str(settings["server_id"]),
         admin_token=data.ensure_admin_token(),
+        tls_fingerprint=data.tls_fingerprint(),
     )
     at = parse_hhmm(config.snapshot_at)
 
@@ -112,6 +113,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     )
     app.state.shop = shop
     install_error_handlers(app)
+    openapi.install(app)
     app.include_router(api_tills.router, prefix=API_PREFIX)
     app.include_router(api_admin.router, prefix=API_PREFIX)
     app.add_middleware(BodyLimit, limit=MAX_BODY)

@@ -23,8 +23,8 @@ def init_data_dir(
     catalogue: CatalogueData | None = None,
     snapshot_at: str = "23:30",
 ) -> DataDir:
-    """server.json, admin.token and signing.key (0600), server.db with its schema, and a
-    catalogue."""
+    """server.json, admin.token, signing.key and tls.key (0600), tls.crt, server.db with
+    its schema, and a catalogue."""
     data = DataDir(root)
     if data.settings.exists():
         raise AlreadyInitialised(f"{data.root} already holds a server ({data.settings.name})")
@@ -35,6 +35,7 @@ def init_data_dir(
     data.snapshots.mkdir(exist_ok=True)
     data.ensure_admin_token()
     data.signing_key()
+    data.tls_certificate(server_id)
     store = open_store(data.db)
     try:
         with store.write() as conn:
@@ -54,7 +55,8 @@ def open_data(root: Path | str) -> tuple[DataDir, Store, dict]:
 
     A folder from before snapshots were signed is brought up to date here: its
     `signing.key` is made, the `signature` column added (`open_store`), and the
-    snapshots it keeps are signed.
+    snapshots it keeps are signed. One from before TLS gets its `tls.key` and
+    `tls.crt`.
     """
     data = DataDir(root)
     if not data.settings.exists():
@@ -63,6 +65,7 @@ def open_data(root: Path | str) -> tuple[DataDir, Store, dict]:
         )
     settings = data.read_settings()
     data.signing_key()
+    data.tls_certificate(str(settings["server_id"]))
     store = open_store(data.db_url)
     try:
         sign_unsigned_snapshots(store, data)

@@ -4,7 +4,8 @@ autonome server init --data DIR [--demo | --generate N] [--server-id ID]
 autonome server run --data DIR [--host H] [--port P] [--mdns-interface IP ...]
                     [--no-mdns] [--snapshot-at HH:MM]
 autonome server --data DIR             (same as run)
-autonome server enroll-code --data DIR [--name NAME]
+autonome server enroll-code --data DIR [--name NAME]   (the code and the certificate's
+                                                         fingerprint the till checks)
 autonome server revoke-till --data DIR TILL_ID
 autonome server import-csv --data DIR FILE
 autonome server pending --data DIR
@@ -136,6 +137,7 @@ def _init(a: argparse.Namespace) -> int:
     sid = data.read_settings()["server_id"]
     print(f"server {sid} initialised in {data.root}: {len(catalogue.articles)} articles")
     print(f"admin token in {data.admin_token_file} (mode 0600)")
+    print(f"TLS certificate {data.tls_cert_file}, sha256 {data.tls_fingerprint()}")
     return 0
 
 
@@ -221,7 +223,10 @@ def _run(a: argparse.Namespace) -> int:
     )
     app = create_app(config)
     shown = f"[{a.host}]" if ":" in a.host else a.host
-    line = f"autonome server listening on http://{shown}:{port} server_id={settings['server_id']}"
+    line = (
+        f"autonome server listening on https://{shown}:{port} server_id={settings['server_id']}"
+        f" certificate sha256 {data.tls_fingerprint()}"
+    )
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -237,6 +242,9 @@ def _run(a: argparse.Namespace) -> int:
         access_log=a.access_log,
         server_header=False,
         timeout_graceful_shutdown=5,
+        # HTTPS only, with the certificate the tills pin at enrolment (tls.crt, tls.key)
+        ssl_certfile=str(data.tls_cert_file),
+        ssl_keyfile=str(data.tls_key_file),
     )
     Server(uv).run(sockets=[sock])
     return 0
@@ -251,11 +259,14 @@ def _open(a: argparse.Namespace):
 def _enroll_code(a: argparse.Namespace) -> int:
     from .enrolment import CODE_TTL, create_code
 
-    _data, store, _settings = _open(a)
+    data, store, _settings = _open(a)
     code = create_code(store, a.name)
     hours = int(CODE_TTL.total_seconds() // 3600)
     who = f" for {a.name!r}" if a.name else ""
     print(f"enrolment code{who} (single use, valid {hours} h): {code}")
+    fingerprint = data.tls_fingerprint()
+    print(f"server certificate sha256: {fingerprint}")
+    print(f"on the till: autonome till enroll --data DIR --code {code} --fingerprint {fingerprint}")
     return 0
 
 

@@ -1,5 +1,5 @@
-"""The server's data folder: `server.json`, `admin.token`, `signing.key`, `server.db`,
-`snapshots/`."""
+"""The server's data folder: `server.json`, `admin.token`, `signing.key`, `tls.key`,
+`tls.crt`, `server.db`, `snapshots/`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -62,6 +63,27 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _create_exclusive(path: Path, make: Callable[[], bytes], mode: int) -> None:
+    """Write `make()` to `path` unless it exists: a complete temp file hard-linked into
+    place, so two processes racing keep the first one's bytes and nobody reads half a file."""
+    if path.exists():
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.write(fd, make())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)  # fails if another process made one meanwhile
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    fsync_dir(path.parent)
 
 
 class DataDir:
@@ -121,22 +143,46 @@ class DataDir:
         from appliance.protocol.signing import load_private_key, new_private_key_pem
 
         path = self.signing_key_file
-        if not path.exists():
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(fd, new_private_key_pem())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            try:
-                os.link(tmp, path)  # fails if another process made one meanwhile
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink()
-            fsync_dir(path.parent)
+        _create_exclusive(path, new_private_key_pem, 0o600)
         return load_private_key(path.read_bytes())
+
+    @property
+    def tls_key_file(self) -> Path:
+        return self.root / "tls.key"
+
+    @property
+    def tls_cert_file(self) -> Path:
+        return self.root / "tls.crt"
+
+    def tls_certificate(self, server_id: str | None = None) -> str:
+        """The PEM of the server's TLS certificate; made (and its key, mode 0600) if absent.
+
+        Made at `server init`; a folder from before TLS gets them the first time it
+        is opened (tills enrolled before then must be enrolled again: they hold no
+        pin). A certificate that does not hold the key's public key is made again.
+        Creation is exclusive, as for `signing.key`: two processes racing keep one key.
+        """
+        from appliance.protocol.tls import certificate_matches, new_key_pem, self_signed
+
+        key_file, cert_file = self.tls_key_file, self.tls_cert_file
+        _create_exclusive(key_file, new_key_pem, 0o600)
+        key = key_file.read_bytes()
+        if cert_file.exists() and certificate_matches(key, cert_file.read_bytes()):
+            return cert_file.read_text(encoding="ascii")
+        if server_id is None:
+            server_id = self.read_settings()["server_id"] if self.settings.exists() else "autonome"
+        cert = self_signed(key, str(server_id))
+        if cert_file.exists():  # a certificate of another key: replaced
+            write_atomic(cert_file, cert)
+        else:
+            _create_exclusive(cert_file, lambda: cert, 0o644)
+        return cert_file.read_text(encoding="ascii")
+
+    def tls_fingerprint(self) -> str:
+        """The SHA-256 fingerprint of `tls.crt` (AB:CD:...), the certificate made if absent."""
+        from appliance.protocol.tls import fingerprint_of_pem
+
+        return fingerprint_of_pem(self.tls_certificate())
 
     @property
     def db_url(self) -> str:

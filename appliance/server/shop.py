@@ -54,6 +54,8 @@ class Shop:
     store: Store
     server_id: str
     admin_token: str
+    #: SHA-256 of the certificate the server serves (tls.crt), told to tills at enrolment.
+    tls_fingerprint: str = ""
     spooler: Spooler = field(default_factory=HoldingSpooler)
     advert: Advert | None = None
     nightly: Nightly | None = None

@@ -1,6 +1,7 @@
 """`autonome till ...`: enrol a till, or run it headless.
 
-autonome till enroll --data DIR --code CODE [--server URL | --mdns-interface IP]
+autonome till enroll --data DIR --code CODE [--fingerprint SHA256]
+                     [--server URL | --mdns-interface IP]
 autonome till --headless --data DIR [--server URL] [--mdns-interface IP] [--no-mdns]
 """
 
@@ -39,13 +40,40 @@ def _find_server(interfaces: list[str], timeout: float) -> str | None:
     return seen.url if seen else None
 
 
+def _fail(message: str) -> int:
+    print(f"autonome till enroll: {message}", file=sys.stderr)
+    return 1
+
+
 def enroll(argv: list[str]) -> int:
-    from .client import ServerClient, ServerError
-    from .config import CONFIG_NAME, Settings, TillConfig
+    """Spend a code, pin the server's certificate, write till.json.
+
+    The enrolment call is the till's one connection without a pinned certificate:
+    it reads the certificate shown on that very connection and keeps it only if
+    its fingerprint is the one the server's answer names (and the one given with
+    --fingerprint, checked at the handshake, before the code is sent). Then a
+    health check over the pinned connection, and till.json.
+    """
+    from appliance.protocol.tls import (
+        der_to_pem,
+        enrolment_context,
+        fingerprint,
+        https_url,
+        normalise_fingerprint,
+        same_fingerprint,
+    )
+
+    from .client import IdentityMismatch, ServerClient, ServerError
+    from .config import CONFIG_NAME, NotEnrolled, Settings, TillConfig
 
     p = argparse.ArgumentParser(prog="autonome till enroll", description="enrol this till")
     p.add_argument("--data", type=Path, required=True, help="the till's data folder")
     p.add_argument("--code", required=True, help="one-time code from `autonome server enroll-code`")
+    p.add_argument(
+        "--fingerprint",
+        help="the server certificate's SHA-256, as `autonome server enroll-code` prints it: "
+        "checked before the code is sent",
+    )
     p.add_argument("--server", help="server URL; found by mDNS when absent")
     p.add_argument("--mdns-interface", action="append", default=[], metavar="IP")
     p.add_argument("--name", default=f"till on {socket.gethostname()}")
@@ -53,28 +81,44 @@ def enroll(argv: list[str]) -> int:
     a = p.parse_args(argv)
     _logging("WARNING")
     if (a.data / CONFIG_NAME).exists():
-        print(f"autonome till enroll: {a.data} already holds an enrolled till", file=sys.stderr)
-        return 1
+        return _fail(f"{a.data} already holds an enrolled till")
+    try:
+        expected = normalise_fingerprint(a.fingerprint) if a.fingerprint else None
+    except ValueError as e:
+        return _fail(f"--fingerprint: {e}")
     url = a.server or _find_server(a.mdns_interface, a.timeout)
     if not url:
-        print("autonome till enroll: no store server found on the network", file=sys.stderr)
-        return 1
-    client = ServerClient(url, timeout=5.0)
+        return _fail("no store server found on the network")
+    url = https_url(url)
+    client = ServerClient(url, timeout=5.0, tls=enrolment_context(expected))
     try:
-        answer = client.enroll(a.code, a.name)
+        answer, der = client.enroll(a.code, a.name)
+    except IdentityMismatch as e:
+        shown = f"the certificate sha256 {e.presented}" if e.presented else "another certificate"
+        if expected:
+            return _fail(
+                f"the server at {url} showed {shown}, not the one given with --fingerprint "
+                f"({expected}): the code was not sent; not enrolled"
+            )
+        return _fail(f"{e.message}: not enrolled")
     except ServerError as e:
-        print(f"autonome till enroll: {e.code}: {e.message}", file=sys.stderr)
-        return 1
+        return _fail(f"{e.code}: {e.message}")
     finally:
         client.close()
     if not answer.get("signing_key"):
-        print(
-            "autonome till enroll: the server sent no snapshot signing key (an older "
-            "server?): this till could not check its snapshots; upgrade the server",
-            file=sys.stderr,
+        return _fail(
+            "the server sent no snapshot signing key (an older server?): this till could "
+            "not check its snapshots; upgrade the server"
         )
-        return 1
-    a.data.mkdir(parents=True, exist_ok=True)
+    presented = fingerprint(der) if der else None
+    named = str(answer.get("tls_fingerprint") or "")
+    if presented is None or not same_fingerprint(presented, named):
+        return _fail(
+            f"the certificate shown on the connection (sha256 {presented}) is not the one "
+            f"the server's answer names (sha256 {named or 'none'}): something stands between "
+            f"this till and its server. Not enrolled; revoke till {answer.get('till_id')} "
+            "on the server (autonome server revoke-till) and enrol again"
+        )
     config = TillConfig(
         till_id=int(answer["till_id"]),
         token=str(answer["token"]),
@@ -83,9 +127,26 @@ def enroll(argv: list[str]) -> int:
         name=a.name,
         settings=Settings(mdns_interfaces=list(a.mdns_interface)),
         signing_key=str(answer["signing_key"]),
+        server_cert=der_to_pem(der),
+        server_fingerprint=presented,
     )
+    try:
+        pinned = ServerClient(url, config.token, timeout=5.0, tls=config.tls_context())
+        try:
+            health = pinned.health()
+        finally:
+            pinned.close()
+    except (NotEnrolled, ServerError) as e:
+        message = e.message if isinstance(e, ServerError) else str(e)
+        return _fail(f"the pinned connection to the server failed ({message}): not enrolled")
+    if health.get("server_id") != config.server_id:
+        return _fail(f"{url} now answers as {health.get('server_id')}: not enrolled")
+    a.data.mkdir(parents=True, exist_ok=True)
     config.save(a.data)
-    print(f"enrolled: till {config.till_id} of server {config.server_id} at {url}")
+    print(
+        f"enrolled: till {config.till_id} of server {config.server_id} at {url}, "
+        f"certificate sha256 {presented}"
+    )
     return 0
 
 

@@ -1,9 +1,21 @@
-"""The till's HTTP client to the store server: short timeouts, typed errors."""
+"""The till's HTTPS client to the store server: short timeouts, typed errors.
+
+Every connection is TLS with the context it is given: the till's pinned context
+(`TillConfig.tls_context`), or the enrolment's. A TLS failure other than a cut
+connection is an `IdentityMismatch`: whoever answers at that address is not
+the server this till was enrolled with. It is a `ServerUnreachable` (the till
+goes the "server lost" way), no request has been sent (the TLS handshake comes
+first), and it is logged, at most once a minute per address.
+"""
 
 from __future__ import annotations
 
+import logging
+import ssl
+import threading
+import time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -13,8 +25,24 @@ from appliance.protocol import (
     SNAPSHOT_SIGNATURE_HEADER,
     TILL_LAST_SEQ_HEADER,
 )
+from appliance.protocol.tls import PinMismatch, fingerprint, https_url
 
-__all__ = ["NotFound", "Rejected", "ServerClient", "ServerError", "ServerUnreachable"]
+__all__ = [
+    "IdentityMismatch",
+    "NotFound",
+    "Rejected",
+    "ServerClient",
+    "ServerError",
+    "ServerUnreachable",
+]
+
+log = logging.getLogger(__name__)
+
+#: TLS errors that are a cut connection, not somebody else's certificate.
+_CUT = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError, ssl.SSLWantReadError)
+MISMATCH_LOG_EVERY_S = 60.0
+_mismatch_logged: dict[str, float] = {}
+_mismatch_lock = threading.Lock()
 
 
 class ServerError(Exception):
@@ -39,6 +67,70 @@ class NotFound(Rejected):
     """A 404."""
 
 
+class IdentityMismatch(ServerUnreachable):
+    """The TLS handshake failed: the server there is not the one this till pinned."""
+
+    def __init__(self, url: str, reason: str, presented: str | None = None) -> None:
+        seen = f"it showed the certificate sha256 {presented}" if presented else reason
+        super().__init__(
+            "identity_mismatch",
+            f"the server at {url} is not the server this till was enrolled with "
+            f"(TLS: {seen}); nothing was sent to it",
+        )
+        self.url = url
+        self.presented = presented
+
+
+def tls_failure(error: BaseException) -> ssl.SSLError | None:
+    """The TLS error behind an httpx error, unless it is only a cut connection."""
+    seen: set[int] = set()
+    e: BaseException | None = error
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, ssl.SSLError):
+            return None if isinstance(e, _CUT) else e
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def presented_fingerprint(url: str, timeout: float) -> str | None:
+    """The fingerprint of the certificate shown at `url`, read without trusting it
+    (for the log of a mismatch only: nothing is sent)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return None
+    try:
+        pem = ssl.get_server_certificate((parts.hostname, parts.port or 443), timeout=timeout)
+    except (OSError, ValueError):
+        return None
+    return fingerprint(ssl.PEM_cert_to_DER_cert(pem))
+
+
+def _mismatch(url: str, error: ssl.SSLError, timeout: float) -> IdentityMismatch:
+    presented = error.presented if isinstance(error, PinMismatch) else None
+    now = time.monotonic()
+    with _mismatch_lock:
+        due = now - _mismatch_logged.get(url, -MISMATCH_LOG_EVERY_S) >= MISMATCH_LOG_EVERY_S
+        if due:
+            _mismatch_logged[url] = now
+    if due and presented is None:
+        presented = presented_fingerprint(url, timeout)
+    reason = getattr(error, "verify_message", None) or error.reason or type(error).__name__
+    found = IdentityMismatch(url, str(reason), presented)
+    if due:
+        log.warning("identity mismatch: %s", found.message)
+    return found
+
+
+def _peer_certificate(resp: httpx.Response) -> bytes | None:
+    stream = resp.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if not isinstance(sock, ssl.SSLSocket):
+        return None
+    kept = getattr(sock, "peer_der", None)  # protocol.tls's sockets keep it past close
+    return kept if kept is not None else sock.getpeercert(binary_form=True)
+
+
 def _error(resp: httpx.Response) -> ServerError:
     try:
         body = resp.json()
@@ -56,20 +148,24 @@ def _error(resp: httpx.Response) -> ServerError:
 
 
 class ServerClient:
+    """One keep-alive HTTPS connection to the server (httpx), over `tls`: the till's
+    pinned context, or the enrolment's. The address is made https:// if it is not."""
+
     def __init__(
         self,
         base_url: str,
         token: str | None = None,
         *,
+        tls: ssl.SSLContext,
         timeout: float = 1.0,
         long_timeout: float = 10.0,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = https_url(base_url)
         self.timeout = httpx.Timeout(timeout)
         self.long_timeout = httpx.Timeout(timeout, read=long_timeout, write=long_timeout)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(
-            base_url=self.base_url + API_PREFIX, headers=headers, timeout=timeout
+            base_url=self.base_url + API_PREFIX, headers=headers, timeout=timeout, verify=tls
         )
 
     def __repr__(self) -> str:
@@ -86,6 +182,9 @@ class ServerClient:
         except httpx.TimeoutException as e:
             raise ServerUnreachable("timeout", f"no answer from {self.base_url}: {e!r}") from e
         except (httpx.HTTPError, RuntimeError) as e:  # RuntimeError: closed under us
+            bad_tls = tls_failure(e)
+            if bad_tls is not None:
+                raise _mismatch(self.base_url, bad_tls, self.timeout.connect or 1.0) from e
             raise ServerUnreachable("unreachable", f"{self.base_url} unreachable: {e!r}") from e
         if resp.status_code in ok:
             return resp
@@ -103,8 +202,17 @@ class ServerClient:
         headers = {} if last_seq is None else {TILL_LAST_SEQ_HEADER: str(last_seq)}
         return self._json("GET", "/health", headers=headers)
 
-    def enroll(self, code: str, name: str) -> dict[str, Any]:
-        return self._json("POST", "/enroll", json={"code": code, "name": name})
+    def enroll(self, code: str, name: str) -> tuple[dict[str, Any], bytes | None]:
+        """The enrolment's answer, and the certificate (DER) shown on the very
+        connection that carried it."""
+        resp = self._send("POST", "/enroll", json={"code": code, "name": name})
+        try:
+            answer = resp.json()
+        except ValueError as e:
+            raise ServerUnreachable("bad_answer", "unreadable answer to /enroll") from e
+        if not isinstance(answer, dict):
+            raise ServerUnreachable("bad_answer", "unexpected answer to /enroll")
+        return answer, _peer_certificate(resp)
 
     def barcode(self, code: str) -> dict[str, Any]:
         return self._json("GET", f"/barcodes/{quote(code, safe='')}")

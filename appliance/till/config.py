@@ -1,11 +1,15 @@
-"""`till.json`: who this till is (id, token, its server) and its settings."""
+"""`till.json`: who this till is (id, token, its server and its server's certificate)
+and its settings."""
 
 from __future__ import annotations
 
 import json
+import ssl
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from appliance.protocol.tls import fingerprint_of_pem, pinned_context, same_fingerprint
 
 from .fsio import atomic_write
 
@@ -45,6 +49,29 @@ class TillConfig:
     #: The server's Ed25519 public key (base64), from enrolment: snapshots are checked
     #: with it. None for a till enrolled before snapshots were signed: it refuses them.
     signing_key: str | None = None
+    #: The server's TLS certificate (PEM) and its SHA-256 fingerprint, from enrolment:
+    #: the till trusts that certificate and nothing else. None for a till enrolled
+    #: before the server spoke TLS: it cannot reach its server (`tls_context`).
+    server_cert: str | None = field(default=None, repr=False)
+    server_fingerprint: str | None = None
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The context of every connection to the server: it trusts exactly the
+        certificate pinned at enrolment. NotEnrolled without one (or a damaged one)."""
+        context = None
+        if self.server_cert:
+            try:
+                if same_fingerprint(fingerprint_of_pem(self.server_cert), self.server_fingerprint):
+                    context = pinned_context(self.server_cert)
+            except (ValueError, ssl.SSLError):  # not a PEM certificate
+                context = None
+        if context is None:
+            raise NotEnrolled(
+                "this till holds no valid certificate of its server (enrolled before the "
+                "server spoke TLS, or till.json damaged): enrol it again "
+                "(autonome till enroll --data DIR --code CODE)"
+            )
+        return context
 
     @classmethod
     def load(cls, data_dir: Path) -> TillConfig:
@@ -64,6 +91,8 @@ class TillConfig:
             name=str(raw.get("name", "")),
             settings=Settings.from_dict(raw.get("settings") or {}),
             signing_key=raw.get("signing_key") or None,
+            server_cert=raw.get("server_cert") or None,
+            server_fingerprint=raw.get("server_fingerprint") or None,
         )
 
     def save(self, data_dir: Path) -> None:

@@ -14,6 +14,7 @@ hears every announcement of our server's name and reports it as seen again.
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,13 +73,19 @@ def probe(
     token: str | None = None,
     timeout: float = 1.0,
     last_seq: int | None = None,
+    *,
+    tls: ssl.SSLContext,
 ) -> Sighting | None:
-    """GET /health on a known URL: a Sighting if our server answers there.
+    """GET /health on a known URL over `tls` (the till's pinned context): a
+    Sighting if our server answers there.
 
     With the till's token and last seq, the server learns at once which sales
-    are still on this till, even if the cashier postpones sending them.
+    are still on this till, even if the cashier postpones sending them. A
+    server that does not show the pinned certificate gets nothing, the token
+    included: the TLS handshake fails before the request (IdentityMismatch,
+    logged by the client).
     """
-    client = ServerClient(url, token, timeout=timeout)
+    client = ServerClient(url, token, tls=tls, timeout=timeout)
     try:
         health = client.health(last_seq=last_seq if token else None)
     except ServerError:
@@ -90,7 +97,9 @@ def probe(
         log.warning("server at %s is %s, not the enrolled %s: ignored", url, sid, server_id)
         return None
     snap = health.get("snapshot") or {}
-    return Sighting(sid, url, _version(str(snap.get("version"))) if snap else None, via="probe")
+    return Sighting(
+        sid, client.base_url, _version(str(snap.get("version"))) if snap else None, via="probe"
+    )
 
 
 class Discovery:
@@ -170,7 +179,7 @@ class Discovery:
             addrs = info.parsed_addresses()
             if not addrs:
                 return
-            url = f"http://{addrs[0]}:{info.port}"
+            url = f"https://{addrs[0]}:{info.port}"  # HTTPS only, pinned: docs/internals.md
             seen = Sighting(sid, url, _version(props.get("snapshot")))
             self._ours.add(name.lower())
             self.latest = seen

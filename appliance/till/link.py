@@ -15,6 +15,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from appliance.protocol.tls import https_url
+
 from .client import ServerError
 from .modes import Mode
 from .sync import Uploader, drain
@@ -70,8 +72,8 @@ class Link(threading.Thread):
             urls.append(t.discovery.latest.url)
         out: list[str] = []
         for u in urls:
-            if u and u not in out:
-                out.append(u)
+            if u and https_url(u) not in out:
+                out.append(https_url(u))
         return out
 
     def discover(self) -> None:
@@ -85,6 +87,7 @@ class Link(threading.Thread):
                     t.config.token,
                     t.settings.request_timeout_s,
                     last_seq=t.outbox.last_seq,
+                    tls=t.tls,
                 )
                 if seen is not None:
                     t.on_found(seen)
@@ -158,6 +161,7 @@ class Link(threading.Thread):
                 t.config.token,
                 t.settings.request_timeout_s,
                 last_seq=t.outbox.last_seq,
+                tls=t.tls,
             )
             if found is not None:
                 t.on_server_back(found)

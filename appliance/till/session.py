@@ -50,6 +50,9 @@ class Till(Selling):
     ) -> None:
         self.data_dir = Path(data_dir)
         self.config = config or TillConfig.load(self.data_dir)
+        #: every connection to the server: TLS trusting only the certificate pinned at
+        #: enrolment (NotEnrolled if the till holds none)
+        self.tls = self.config.tls_context()
         self.settings = self.config.settings
         self.till_id = self.config.till_id
         self.server_hint = server_hint
@@ -157,6 +160,7 @@ class Till(Selling):
                 self._client = self._client_factory(
                     self.server_url,
                     self.config.token,
+                    tls=self.tls,
                     timeout=self.settings.request_timeout_s,
                     long_timeout=self.settings.upload_timeout_s,
                 )

@@ -60,11 +60,11 @@ def new_server(template, tmp_path) -> Iterator:
 
 @pytest.fixture
 def cable() -> Iterator:
-    """cable(upstream): a cable from a till to that server, plugged in."""
+    """cable(server): a cable from a till to that server, plugged in."""
     made: list[Cable] = []
 
-    def make(upstream: str) -> Cable:
-        made.append(Cable(upstream))
+    def make(server: ServerProcess) -> Cable:
+        made.append(Cable(server))
         return made[-1]
 
     yield make

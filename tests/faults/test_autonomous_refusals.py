@@ -17,7 +17,7 @@ NEW_CODE = "2000000099991"
 def test_no_article_creation_and_no_kitchen_ticket_while_autonomous(
     store, new_till, cable, barcodes
 ):
-    wire = cable(store.url)
+    wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     till.go_autonomous(wire)
     wire.mend()

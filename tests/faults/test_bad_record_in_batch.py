@@ -20,7 +20,7 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def test_a_rotten_and_a_malformed_record_do_not_block_the_batch(store, new_till, cable, barcodes):
-    wire = cable(store.url)
+    wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     till.go_autonomous(wire)
     sold = [till.sell(barcodes[i : i + 2]) for i in range(5)]

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def test_a_backdated_sale_and_an_erased_sale_are_exposed(store, new_till, cable, barcodes):
-    wire = cable(store.url)
+    wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     till.go_autonomous(wire)
     sold = [till.sell(barcodes[i : i + 3]) for i in range(5)]

@@ -66,7 +66,7 @@ def server_events(db, till_id: int, kind: str) -> list[str]:
 
 
 def test_sales_across_a_backwards_clock_never_go_back_in_time(store, new_till, cable, barcodes):
-    wire = cable(store.url)
+    wire = cable(store)
     folder = new_till(store, wire.url).data  # enrolled; its core runs here
     t0 = datetime.now(UTC).replace(microsecond=0)
     clock = Clock(t0)

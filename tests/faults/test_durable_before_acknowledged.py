@@ -5,7 +5,9 @@ SIGKILL keeps the page cache, so the kill tests cannot tell a write from a
 durable write. Here strace watches the real processes: the till must have
 fsync'd the sale's line in outbox.log before it writes `sale_closed`; the
 server must have synced its WAL after its last write to it before it answers a
-sale stored, on the online PUT path and on the batch upload path; and a new
+sale stored, on the online PUT path and on the batch upload path (the answer
+is encrypted: it is the server's first write on the cable's connection after
+the cable sent the request); and a new
 snapshot must be written to a temp file, fsync'd, renamed over current.json
 (the old one renamed to previous.json first) and the folder fsync'd, before the
 till says `snapshot_installed`. A power cut after any acknowledgement loses
@@ -22,13 +24,15 @@ from pathlib import Path
 
 import pytest
 
+from testbed.rig import Exchange
+
 pytestmark = [
     pytest.mark.timeout(60),
     pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace"),
 ]
 
 CALL = re.compile(r"^(\d+)\s+([\d.]+)\s+(\w+)\((.*)$")
-FD = re.compile(r"^\d+<([^>]*)>")
+FD = re.compile(r"^\d+<((?:->|[^>])*)>")  # -yy: sockets as TCP:[local->peer]
 RESUMED = re.compile(r"^(\d+)\s+([\d.]+)\s+<\.\.\. (\w+) resumed>(.*)$")
 SYNC = ("fsync", "fdatasync")
 
@@ -72,7 +76,7 @@ class Trace:
     def __init__(self, pid: int, out: Path) -> None:
         self.out = out
         self.proc = subprocess.Popen(
-            ["strace", "-f", "-ttt", "-y", "-s", "160", "-o", str(out), "-p", str(pid),
+            ["strace", "-f", "-ttt", "-yy", "-s", "160", "-o", str(out), "-p", str(pid),
              "-e", "trace=write,pwrite64,writev,fsync,fdatasync,rename,renameat,renameat2"],
             stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
@@ -99,18 +103,19 @@ def assert_till_synced_before_ack(calls: list[Call], sale_id: str) -> None:
     assert synced, f"sale_closed for {sale_id} written before outbox.log was fsync'd"
 
 
-def assert_server_synced_before_answer(calls: list[Call], sale_id: str) -> None:
-    body = next(c for c in calls if c.path.startswith("socket:") and sale_id in c.text
-                and "stored" in c.text)  # fmt: skip
-    header = max((c for c in calls if c.path == body.path and c.start <= body.start
-                  and "HTTP/1.1 2" in c.text), key=lambda c: c.start)  # fmt: skip
+def assert_server_synced_before_answer(calls: list[Call], sale: Exchange) -> None:
+    """`sale`: the request that carried the sale, as the cable relayed it."""
+    assert sale.server and sale.local and sale.answered, sale
+    conn = f"TCP:[{sale.server[0]}:{sale.server[1]}->{sale.local[0]}:{sale.local[1]}]"
+    header = min((c for c in calls if c.path == conn and c.name not in SYNC
+                  and sale.sent <= c.start <= sale.answered), key=lambda c: c.start)  # fmt: skip
     wal = [c for c in calls if c.path.endswith("-wal") and c.name not in SYNC
            and c.start < header.start]  # fmt: skip
     assert wal, "no WAL write before the answer"
     last = max(wal, key=lambda c: c.start)
     synced = [c for c in calls if c.name in SYNC and c.path.endswith("-wal") and c.ok
               and last.end <= c.start and c.end <= header.start]  # fmt: skip
-    assert synced, f"sale {sale_id} answered before the WAL holding it was synced"
+    assert synced, f"{sale.method} {sale.path} answered before the WAL holding it was synced"
 
 
 def assert_snapshot_installed_durably(calls: list[Call]) -> None:
@@ -130,7 +135,7 @@ def assert_snapshot_installed_durably(calls: list[Call]) -> None:
 
 
 def test_sales_and_snapshot_durable_before_acknowledged(store, new_till, cable, barcodes, tmp_path):
-    wire = cable(store.url)
+    wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     traces = (
         Trace(till.proc.pid, tmp_path / "till.strace"),
@@ -149,5 +154,7 @@ def test_sales_and_snapshot_durable_before_acknowledged(store, new_till, cable, 
 
     for sale in (online, alone):
         assert_till_synced_before_ack(till_calls, sale["sale_id"])
-        assert_server_synced_before_answer(server_calls, sale["sale_id"])
+        carried = next(x for x in wire.exchanges if x.method in ("PUT", "POST")
+                       and sale["sale_id"].encode() in x.body)  # fmt: skip
+        assert_server_synced_before_answer(server_calls, carried)
     assert_snapshot_installed_durably(till_calls)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def test_the_server_lists_the_sales_waiting_on_an_autonomous_till(store, new_till, cable, barcodes):
-    wire = cable(store.url)
+    wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     sold = [till.sell(barcodes[i : i + 2]) for i in range(2)]
     till.wait_event("synced", acked=2)

@@ -35,7 +35,10 @@ def other_content(record: dict) -> dict:
 def test_batches_sending_a_sale_twice(store, new_till):
     till = new_till(store)  # only its identity: the records are made here
     http = httpx.Client(
-        base_url=store.url + API, headers={"Authorization": f"Bearer {till.token}"}, timeout=30
+        base_url=store.url + API,
+        headers={"Authorization": f"Bearer {till.token}"},
+        timeout=30,
+        verify=store.tls(),
     )
     maker = SaleMaker(till.till_id, seed=7)
     r1, r2, r3, r4 = maker.many(4)

@@ -24,7 +24,7 @@ def _outage(till, wire, barcodes, first: int) -> list[dict]:
 
 
 def test_the_upload_question_comes_back_after_each_outage(store, new_till, cable, barcodes):
-    wire = cable(store.url)
+    wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     sold = [till.sell(barcodes[:1])]
     sold += _outage(till, wire, barcodes, 1)

@@ -52,7 +52,7 @@ def test_online_sale_put_when_the_server_dies(point, new_server, new_till, barco
 @pytest.mark.parametrize("point", POINTS)
 def test_batch_upload_when_the_server_dies(point, new_server, new_till, cable, barcodes):
     server = new_server(env={CRASH_AT: point})  # the first sale taken in kills it
-    wire = cable(server.url)
+    wire = cable(server)
     till = new_till(server, wire.url).online(wire.url)
     till.go_autonomous(wire)
     sold = [till.sell(barcodes[i : i + 2]) for i in range(0, 10, 2)]

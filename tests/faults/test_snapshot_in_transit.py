@@ -23,7 +23,7 @@ pytestmark = pytest.mark.timeout(60)
 def test_a_damaged_snapshot_is_rejected_and_the_installed_one_kept(
     store, new_till, cable, barcodes
 ):
-    wire = cable(store.url)
+    wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     snap = till.data / "snapshot"
     in_use = (snap / "current.json").read_bytes()

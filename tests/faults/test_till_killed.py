@@ -20,7 +20,7 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def test_killed_after_autonomous_sales_uploads_them_all_once(store, new_till, cable, barcodes):
-    wire = cable(store.url)
+    wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     sold = [till.sell(barcodes[:1])]
     till.wait_event("synced", acked=1)
@@ -46,7 +46,7 @@ def test_killed_after_autonomous_sales_uploads_them_all_once(store, new_till, ca
 
 def test_killed_while_the_server_answers_an_upload(store, new_till, cable, barcodes):
     """The server commits the batch; the till dies before the answer arrives."""
-    wire = cable(store.url)
+    wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     till.go_autonomous(wire)
     sold = [till.sell(barcodes[i : i + 2]) for i in range(6)]

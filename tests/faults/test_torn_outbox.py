@@ -23,7 +23,7 @@ pytestmark = pytest.mark.timeout(60)
 def test_a_torn_last_line_is_dropped_and_every_acknowledged_sale_arrives_once(
     store, new_till, cable, barcodes
 ):
-    wire = cable(store.url)
+    wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     till.go_autonomous(wire)
     sold = [till.sell(barcodes[i : i + 2]) for i in range(3)]

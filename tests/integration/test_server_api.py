@@ -30,13 +30,18 @@ class Till:
             r = server.api("POST", f"{API}/enrolment-codes", json={"name": name})
             assert r.status_code == 201, r.text
             code = r.json()["code"]
-        r = httpx.post(f"{server.url}{API}/enroll", json={"code": code, "name": name})
+        r = httpx.post(
+            f"{server.url}{API}/enroll", json={"code": code, "name": name}, verify=server.tls()
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         self.till_id, self.token = body["till_id"], body["token"]
         self.signing_key = body["signing_key"]
         self.http = httpx.Client(
-            base_url=server.url + API, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
+            base_url=server.url + API,
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=30,
+            verify=server.tls(),
         )
         self.maker = SaleMaker(self.till_id)
 
@@ -68,7 +73,7 @@ def _journal(server: ServerProcess, till_id: int) -> list[dict]:
 
 
 def test_health(server):
-    r = httpx.get(f"{server.url}{API}/health")
+    r = httpx.get(f"{server.url}{API}/health", verify=server.tls())
     body = r.json()
     assert r.status_code == 200
     assert (body["status"], body["server_id"], body["api"]) == ("ok", "test-api", "v1")
@@ -76,19 +81,23 @@ def test_health(server):
 
 
 def test_enrolment_with_a_cli_code_once_and_a_wrong_code_403(server):
-    r = httpx.post(f"{server.url}{API}/enroll", json={"code": "ZZZZ-ZZZZ", "name": "x"})
+    r = httpx.post(
+        f"{server.url}{API}/enroll", json={"code": "ZZZZ-ZZZZ", "name": "x"}, verify=server.tls()
+    )
     assert r.status_code == 403 and r.json()["error"] == "bad_enrolment_code"
     code = server.enrolment_code("caisse cli")
     till = Till(server, "caisse cli", code)
     assert till.http.get("/screens").status_code == 200
-    again = httpx.post(f"{server.url}{API}/enroll", json={"code": code, "name": "thief"})
+    again = httpx.post(
+        f"{server.url}{API}/enroll", json={"code": code, "name": "thief"}, verify=server.tls()
+    )
     assert again.status_code == 403 and "already used" in again.json()["message"]
 
 
 def test_unenrolled_unknown_and_revoked_tills_get_401(server):
     url = f"{server.url}{API}/barcodes/3760123000017"
-    assert httpx.get(url).json()["error"] == "missing_token"
-    r = httpx.get(url, headers={"Authorization": "Bearer not-a-token"})
+    assert httpx.get(url, verify=server.tls()).json()["error"] == "missing_token"
+    r = httpx.get(url, headers={"Authorization": "Bearer not-a-token"}, verify=server.tls())
     assert (r.status_code, r.json()["error"]) == (401, "unknown_token")
     till = Till(server, "to revoke")
     assert till.http.get("/barcodes/3760123000017").status_code == 200
@@ -172,7 +181,7 @@ def test_pending_sales_text(server):
 
 def test_malformed_json_gets_a_clear_error(server):
     till = Till(server, "json")
-    r = httpx.post(f"{server.url}{API}/enroll", content=b'{"code": ')
+    r = httpx.post(f"{server.url}{API}/enroll", content=b'{"code": ', verify=server.tls())
     assert r.status_code == 400
     assert r.json()["error"] == "malformed_json" and "JSON" in r.json()["message"]
     r = till.http.post(f"/tills/{till.till_id}/outbox", content=b"[1, 2")
@@ -236,7 +245,10 @@ def test_snapshot_build_meta_and_download(server):
     assert r.status_code == 200
     assert r.headers["X-Snapshot-Sha256"] == meta["sha256"] == hashlib.sha256(r.content).hexdigest()
     assert len(r.content) == meta["size"]
-    assert httpx.get(f"{server.url}{API}/health").json()["snapshot"]["version"] == meta["version"]
+    assert (
+        httpx.get(f"{server.url}{API}/health", verify=server.tls()).json()["snapshot"]["version"]
+        == meta["version"]
+    )
     r = till.http.get("/snapshot/999")
     assert (r.status_code, r.json()["error"]) == (404, "unknown_snapshot")
 
@@ -248,7 +260,7 @@ def test_snapshots_are_signed_with_the_key_given_at_enrolment(server):
     built = json.loads(autonome("snapshot", "build", "--data", str(server.data), "--json"))
     meta = till.http.get("/snapshot").json()
     assert meta["signature"] == built["signature"]
-    health = httpx.get(f"{server.url}{API}/health").json()["snapshot"]
+    health = httpx.get(f"{server.url}{API}/health", verify=server.tls()).json()["snapshot"]
     assert health["version"] == meta["version"] and health["signature"] == meta["signature"]
     r = till.http.get(f"/snapshot/{meta['version']}")
     assert r.headers["X-Snapshot-Signature"] == meta["signature"]
@@ -301,8 +313,11 @@ def test_admin_endpoints_need_the_admin_token(server):
     for path in ("/pending", "/conflicts", "/quarantine", "/integrity", "/reports/x"):
         r = till.http.get(path)
         assert (r.status_code, r.json()["error"]) == (403, "admin_only"), path
-    assert httpx.get(f"{server.url}{API}/pending").status_code == 401
-    assert httpx.get(f"{server.url}{API}/no/such/thing").json()["error"] == "not_found"
+    assert httpx.get(f"{server.url}{API}/pending", verify=server.tls()).status_code == 401
+    assert (
+        httpx.get(f"{server.url}{API}/no/such/thing", verify=server.tls()).json()["error"]
+        == "not_found"
+    )
 
 
 def test_python_m_appliance_server_runs_the_cli(server):

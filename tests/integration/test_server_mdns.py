@@ -60,7 +60,7 @@ def test_advert_found_updated_and_withdrawn(tmp_path, watcher):
         watcher.wait(name, ServiceStateChange.Added)
         txt = watcher.txt(name)
         # a new store builds its first snapshot before it opens
-        assert txt == {"server_id": sid, "api": "v1", "snapshot": "1"}
+        assert txt == {"server_id": sid, "api": "v1", "snapshot": "1", "scheme": "https"}
         info = watcher.zc.get_service_info(SERVICE_TYPE, name, timeout=3000)
         assert info.port == server.port and info.parsed_addresses() == ["127.0.0.1"]
         autonome("snapshot", "build", "--data", str(server.data))

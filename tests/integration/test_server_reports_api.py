@@ -25,9 +25,13 @@ def server(tmp_path_factory):
 
 def _till(server: ServerProcess, name: str) -> tuple[int, httpx.Client]:
     code = server.api("POST", f"{API}/enrolment-codes", json={"name": name}).json()["code"]
-    body = httpx.post(f"{server.url}{API}/enroll", json={"code": code, "name": name}).json()
+    body = httpx.post(
+        f"{server.url}{API}/enroll", json={"code": code, "name": name}, verify=server.tls()
+    ).json()
     client = httpx.Client(
-        base_url=server.url + API, headers={"Authorization": f"Bearer {body['token']}"}
+        base_url=server.url + API,
+        headers={"Authorization": f"Bearer {body['token']}"},
+        verify=server.tls(),
     )
     return body["till_id"], client
 
@@ -37,7 +41,10 @@ def test_a_new_store_opens_with_a_first_snapshot(server):
     _, till = _till(server, "early")
     r = till.get("/snapshot")
     assert r.status_code == 200 and r.json()["version"] == 1
-    assert httpx.get(f"{server.url}{API}/health").json()["snapshot"]["version"] == 1
+    assert (
+        httpx.get(f"{server.url}{API}/health", verify=server.tls()).json()["snapshot"]["version"]
+        == 1
+    )
 
 
 def test_x_and_z_reports(server):

@@ -51,7 +51,7 @@ def test_follows_its_server_ignores_others_and_hears_goodbye(zc):
         zc.register_service(mine)
         found = d.wait(10)
         assert found is not None
-        assert found == Sighting(ours, "http://127.0.0.1:8471", 7)
+        assert found == Sighting(ours, "https://127.0.0.1:8471", 7)
         assert all(s.server_id == ours for s in seen)
         zc.update_service(advert(ours, 8471, 8))  # a new snapshot is announced
         for _ in range(50):

@@ -32,9 +32,12 @@ class LanServer(ServerProcess):
 
     def api(self, method: str, path: str, **kw: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.admin_token()}"}
+        tls = self.tls()
 
         def request() -> httpx.Response:
-            return httpx.request(method, self.url + path, headers=headers, timeout=30, **kw)
+            return httpx.request(
+                method, self.url + path, headers=headers, timeout=30, verify=tls, **kw
+            )
 
         return self.lan.call("srv", request)
 

@@ -24,7 +24,7 @@ def test_a_till_finds_its_server_by_mdns_and_sells_online(lan, server, new_till,
     srv = server(port=PORT + 1)
     till.start()
     ev = till.wait_event("mode", mode="ONLINE", timeout=10)
-    assert ev["server"] == srv.url == f"http://{lan.ip('srv')}:{PORT + 1}"
+    assert ev["server"] == srv.url == f"https://{lan.ip('srv')}:{PORT + 1}"
 
     login(till)
     acked = sell_many(till, barcodes, 4, mode="online")

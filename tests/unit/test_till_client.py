@@ -1,8 +1,9 @@
-"""The till's server client: typed errors over real HTTP on 127.0.0.1."""
+"""The till's server client: typed errors over real HTTPS on 127.0.0.1, and the pin."""
 
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -10,10 +11,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from appliance.till.client import NotFound, Rejected, ServerClient, ServerUnreachable
+from appliance.protocol.tls import enrolment_context, fingerprint
+from appliance.till import client as client_module
+from appliance.till.client import (
+    IdentityMismatch,
+    NotFound,
+    Rejected,
+    ServerClient,
+    ServerUnreachable,
+)
 from appliance.till.discovery import probe
+from testbed.tls import TLSServer, make_certificate
+
+CERT = make_certificate("srv-1")
+PIN = CERT.client_context()  # what the till enrolled with CERT holds
 
 ANSWERS = {
+    "/api/v1/enroll": (200, {"till_id": 3, "token": "tok-3", "server_id": "srv-1"}),
     "/api/v1/health": (200, {"status": "ok", "server_id": "srv-1", "snapshot": {"version": 4}}),
     "/api/v1/barcodes/404": (404, {"error": "unknown_barcode", "message": "no such barcode"}),
     "/api/v1/articles": (409, {"error": "article_exists", "message": "A001 is taken"}),
@@ -52,12 +66,34 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = _answer
 
 
-@pytest.fixture(scope="module")
-def url():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+def _serve(httpd: ThreadingHTTPServer):
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    return httpd
+
+
+@pytest.fixture(scope="module")
+def url():
+    httpd = _serve(TLSServer(("127.0.0.1", 0), Handler, CERT.server_context()))
+    yield f"https://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def impostor():
+    """Another server with the same answers, and a certificate of its own."""
+    httpd = _serve(TLSServer(("127.0.0.1", 0), Handler, make_certificate("srv-1").server_context()))
+    yield f"https://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def plain():
+    """A server speaking plain HTTP."""
+    httpd = _serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
+    yield f"127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
 
@@ -69,7 +105,7 @@ def closed_port() -> int:
 
 
 def test_health_sends_token_and_last_seq(url):
-    c = ServerClient(url, "tok-123")
+    c = ServerClient(url, "tok-123", tls=PIN)
     assert c.health(last_seq=41)["server_id"] == "srv-1"
     h = Handler.seen[-1]
     assert h["Authorization"] == "Bearer tok-123" and h["X-Till-Last-Seq"] == "41"
@@ -77,7 +113,7 @@ def test_health_sends_token_and_last_seq(url):
 
 
 def test_typed_errors(url):
-    c = ServerClient(url, "t")
+    c = ServerClient(url, "t", tls=PIN)
     with pytest.raises(NotFound) as e:
         c.barcode("404")
     assert e.value.code == "unknown_barcode" and e.value.status == 404
@@ -93,7 +129,7 @@ def test_typed_errors(url):
 
 
 def test_sale_statuses_are_answers_not_errors(url):
-    c = ServerClient(url, "t")
+    c = ServerClient(url, "t", tls=PIN)
     assert c.put_sale({"sale_id": "dup"}) == "duplicate"
     assert c.put_sale({"sale_id": "conflict"}) == "conflict"
     assert c.put_sale({"sale_id": "bad"}) == "quarantined"
@@ -102,12 +138,12 @@ def test_sale_statuses_are_answers_not_errors(url):
 
 
 def test_refused_and_timeout_are_unreachable_within_the_timeout(url):
-    c = ServerClient(f"http://127.0.0.1:{closed_port()}", "t", timeout=1.0)
+    c = ServerClient(f"https://127.0.0.1:{closed_port()}", "t", tls=PIN, timeout=1.0)
     t0 = time.monotonic()
     with pytest.raises(ServerUnreachable):
         c.health()
     assert time.monotonic() - t0 < 0.5
-    c = ServerClient(url, "t", timeout=0.5)
+    c = ServerClient(url, "t", tls=PIN, timeout=0.5)
     t0 = time.monotonic()
     with pytest.raises(ServerUnreachable) as e:
         c.barcode("slow")
@@ -115,7 +151,47 @@ def test_refused_and_timeout_are_unreachable_within_the_timeout(url):
 
 
 def test_probe_follows_only_the_enrolled_server(url):
-    seen = probe(url, "srv-1", "t")
+    seen = probe(url, "srv-1", "t", tls=PIN)
     assert seen is not None and seen.url == url and seen.snapshot_version == 4
-    assert probe(url, "srv-OTHER", "t") is None
-    assert probe(f"http://127.0.0.1:{closed_port()}", "srv-1") is None
+    assert probe(url, "srv-OTHER", "t", tls=PIN) is None
+    assert probe(f"https://127.0.0.1:{closed_port()}", "srv-1", tls=PIN) is None
+
+
+def test_another_certificate_is_an_identity_mismatch_and_gets_nothing(impostor, caplog):
+    client_module._mismatch_logged.clear()
+    before = len(Handler.seen)
+    c = ServerClient(impostor, "secret-token", tls=PIN)
+    with caplog.at_level(logging.WARNING, logger="appliance.till.client"):
+        with pytest.raises(IdentityMismatch) as e:
+            c.put_sale({"sale_id": "dup"})
+        with pytest.raises(IdentityMismatch):
+            c.health()
+    assert isinstance(e.value, ServerUnreachable)  # the till's "server lost" path
+    assert e.value.code == "identity_mismatch"
+    assert len(Handler.seen) == before  # not one request: the handshake came first
+    warnings = [r.getMessage() for r in caplog.records if "identity mismatch" in r.getMessage()]
+    assert len(warnings) == 1, warnings  # once a minute per address, not per request
+    assert impostor in warnings[0] and "secret-token" not in warnings[0]
+    assert e.value.presented and e.value.presented != CERT.fingerprint
+    assert e.value.presented in warnings[0]
+    assert probe(impostor, "srv-1", "secret-token", tls=PIN) is None
+    assert len(Handler.seen) == before
+
+
+def test_a_plain_http_server_is_an_identity_mismatch(plain):
+    c = ServerClient(plain, "secret-token", tls=PIN)
+    assert c.base_url.startswith("https://")
+    with pytest.raises(IdentityMismatch):
+        c.health()
+
+
+def test_enrolment_reads_the_certificate_of_its_own_connection(url, impostor):
+    answer, der = ServerClient(url, tls=enrolment_context()).enroll("K7QM-2XRD", "till")
+    assert answer["till_id"] == 3
+    assert der is not None and fingerprint(der) == CERT.fingerprint
+    # with the fingerprint the integrator gave, another certificate fails the handshake
+    other = ServerClient(impostor, tls=enrolment_context(CERT.fingerprint))
+    before = len(Handler.seen)
+    with pytest.raises(IdentityMismatch):
+        other.health()
+    assert len(Handler.seen) == before

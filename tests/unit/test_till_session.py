@@ -16,8 +16,9 @@ from appliance.till.modes import TRANSITIONS, step
 from appliance.till.snapshot import SnapshotStore
 from appliance.till.sync import Uploader, advance, drain
 from testbed.snapshots import PUBLIC, make_snapshot, signed
+from testbed.tls import make_certificate
 
-SEEN = Sighting("srv-1", "http://127.0.0.1:1", 1, via="probe")
+SEEN = Sighting("srv-1", "https://127.0.0.1:1", 1, via="probe")
 
 
 class FakeClient:
@@ -125,7 +126,16 @@ class Clock:
 
 @pytest.fixture
 def rig(tmp_path):
-    TillConfig(2, "s3cret-token", "srv-1", "http://127.0.0.1:1", signing_key=PUBLIC).save(tmp_path)
+    cert = make_certificate()
+    TillConfig(
+        2,
+        "s3cret-token",
+        "srv-1",
+        "https://127.0.0.1:1",
+        signing_key=PUBLIC,
+        server_cert=cert.cert_pem,
+        server_fingerprint=cert.fingerprint,
+    ).save(tmp_path)
     data = make_snapshot(1)
     SnapshotStore(tmp_path / "snapshot").install(
         data, hashlib.sha256(data).hexdigest(), 1, **signed(data)
