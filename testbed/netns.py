@@ -40,7 +40,7 @@ T = TypeVar("T")
 HOSTS = ("srv", "till1", "till2", "till3")
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = "/var/run/netns"
-STALE = re.compile(r"^an(\d+)-\d+-(?:br|srv|till\d)$")
+STALE = re.compile(r"^an(\d+)-\d+-[a-z]+\d*$")  # br, srv, till1..., or a test's own hosts
 
 _counter = itertools.count(1)
 _alive: set[Lan] = set()

@@ -26,9 +26,11 @@ API = "/api/v1"
 
 
 class LanServer(ServerProcess):
-    """A server on the LAN host `srv`; its admin API is called from inside `srv`."""
+    """A server on a LAN host (`srv` unless said otherwise); its admin API is called
+    from inside that host."""
 
     lan: Lan
+    on: str = "srv"
 
     def api(self, method: str, path: str, **kw: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.admin_token()}"}
@@ -39,7 +41,7 @@ class LanServer(ServerProcess):
                 method, self.url + path, headers=headers, timeout=30, verify=tls, **kw
             )
 
-        return self.lan.call("srv", request)
+        return self.lan.call(self.on, request)
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +95,25 @@ def server(lan, template, tmp_path) -> Iterator:
 
     yield make
     for s in started:
+        s.kill()
+
+
+@pytest.fixture
+def other_server(lan, tmp_path) -> Iterator:
+    """other_server(host, *init_args): a new store server of its own (`autonome server
+    init` with these arguments) to run on `host`; not started."""
+    made: list[LanServer] = []
+
+    def make(host: str, *init: str) -> LanServer:
+        data = tmp_path / f"{host}-server{len(made) + 1}"
+        autonome("server", "init", "--data", str(data), *init, timeout=300)
+        s = LanServer(data, port=PORT, host=lan.ip(host), prefix=lan.exec(host))
+        s.lan, s.on = lan, host
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
         s.kill()
 
 
