@@ -91,6 +91,7 @@ class ServerProcess:
         self.mdns_interface = mdns_interface or host
         self.prefix = list(prefix)
         self.proc: subprocess.Popen[str] | None = None
+        self.output: list[str] = []  # what it wrote on stdout, every run
         self.url = f"https://{host}:{self.port}"
         self.log = self.data / "server.log"
 
@@ -119,9 +120,16 @@ class ServerProcess:
         """A client context trusting exactly this server's certificate (as a till does)."""
         return pinned_context(self.cert_pem())
 
-    def start(self, timeout: float = 30, *, env: dict[str, str] | None = None) -> ServerProcess:
-        """Run it; `env`: extra environment for this run only (e.g. AUTONOME_CRASH_AT)."""
-        args = [
+    def start(
+        self,
+        timeout: float = 30,
+        *,
+        env: dict[str, str] | None = None,
+        args: Sequence[str] = (),
+    ) -> ServerProcess:
+        """Run it; `env`: extra environment for this run only (e.g. AUTONOME_CRASH_AT);
+        `args`: more options of `server run` (e.g. --access-log)."""
+        command = [
             *self.prefix,
             *_command(),
             "server",
@@ -133,10 +141,11 @@ class ServerProcess:
             "--port",
             str(self.port),
         ]
-        args += ["--mdns-interface", self.mdns_interface] if self.mdns else ["--no-mdns"]
+        command += ["--mdns-interface", self.mdns_interface] if self.mdns else ["--no-mdns"]
+        command += args
         log = open(self.log, "a")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=log, text=True, env={**_env(), **(env or {})}
+            command, stdout=subprocess.PIPE, stderr=log, text=True, env={**_env(), **(env or {})}
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -145,6 +154,7 @@ class ServerProcess:
             line = self.proc.stdout.readline()
             if not line:
                 raise ProcessError(f"server exited at start; see {self.log}")
+            self.output.append(line)
             if LISTENING.search(line):
                 threading.Thread(target=self._drain, daemon=True).start()
                 return self
@@ -153,8 +163,8 @@ class ServerProcess:
     def _drain(self) -> None:
         proc = self.proc
         if proc is not None and proc.stdout is not None:
-            for _ in proc.stdout:
-                pass
+            for line in proc.stdout:
+                self.output.append(line)
 
     def kill(self) -> None:
         """SIGKILL: the power cut of a server."""
@@ -200,17 +210,19 @@ class TillProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.history: list[dict[str, Any]] = []
+        self.output: list[str] = []  # every line it wrote on stdout, every run
         self.log = self.data.parent / f"{self.data.name}.log"
 
-    def enroll(self, code: str, server_url: str | None, fingerprint: str | None = None) -> None:
+    def enroll(self, code: str, server_url: str | None, fingerprint: str | None = None) -> str:
         """Enrol with the server at `server_url`; None: find it by mDNS. With the
-        server certificate's `fingerprint`, the till checks it before sending the code."""
+        server certificate's `fingerprint`, the till checks it before sending the code.
+        What the command printed."""
         self.data.mkdir(parents=True, exist_ok=True)
         mdns = ["--mdns-interface", self.mdns_interface]
         where = ["--server", server_url] if server_url else mdns
         if fingerprint:
             where += ["--fingerprint", fingerprint]
-        autonome(
+        return autonome(
             "till",
             "enroll",
             "--data",
@@ -223,14 +235,16 @@ class TillProcess:
             prefix=self.prefix,
         )
 
-    def start(self, server_url: str | None = None) -> TillProcess:
-        args = [*self.prefix, *_command(), "till", "--headless", "--data", str(self.data)]
-        args += ["--mdns-interface", self.mdns_interface]
+    def start(self, server_url: str | None = None, *, args: Sequence[str] = ()) -> TillProcess:
+        """Run it; `args`: more options of `till --headless` (e.g. --log-level DEBUG)."""
+        command = [*self.prefix, *_command(), "till", "--headless", "--data", str(self.data)]
+        command += ["--mdns-interface", self.mdns_interface]
         if server_url:
-            args += ["--server", server_url]
+            command += ["--server", server_url]
+        command += args
         log = open(self.log, "a")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen(
-            args,
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -239,13 +253,18 @@ class TillProcess:
         )
         log.close()
         self.events = queue.Queue()
-        threading.Thread(target=self._read, args=(self.proc, self.events), daemon=True).start()
+        threading.Thread(
+            target=self._read, args=(self.proc, self.events, self.output), daemon=True
+        ).start()
         return self
 
     @staticmethod
-    def _read(proc: subprocess.Popen[str], out: queue.Queue[dict[str, Any]]) -> None:
+    def _read(
+        proc: subprocess.Popen[str], out: queue.Queue[dict[str, Any]], raw: list[str]
+    ) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
+            raw.append(line)
             try:
                 out.put(json.loads(line))
             except ValueError:

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -46,9 +46,9 @@ class Till(TillProcess):
     till_id: int
     token: str
 
-    def start(self, server_url: str | None = None) -> Till:
+    def start(self, server_url: str | None = None, *, args: Sequence[str] = ()) -> Till:
         self.history = []  # events of this run only
-        super().start(server_url)
+        super().start(server_url, args=args)
         return self
 
     def online(self, url: str) -> Till:
