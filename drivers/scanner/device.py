@@ -13,13 +13,11 @@ from __future__ import annotations
 import contextlib
 import errno
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 import usb.core
 import usb.util
 
-UDEV_RULES = "70-autonome-pos.rules"
+from drivers.udev import install_hint
 
 # vendors that make scanners only; their HID keyboard interface is the scanner
 KNOWN_VENDORS: dict[int, str] = {
@@ -33,11 +31,6 @@ KNOWN_VENDORS: dict[int, str] = {
 
 HID_CLASS, BOOT_SUBCLASS, KEYBOARD_PROTOCOL = 3, 1, 1
 _SET_IDLE, _SET_PROTOCOL, _HID_OUT = 0x0A, 0x0B, 0x21
-
-
-def udev_rules_path() -> Path:
-    """The rules file shipped with the drivers (install it in /etc/udev/rules.d/)."""
-    return Path(str(resources.files("drivers") / "udev" / UDEV_RULES))
 
 
 class ScannerError(Exception):
@@ -103,11 +96,7 @@ def device_name(dev: usb.core.Device) -> str:
 
 def usb_failure(what: str, e: usb.core.USBError) -> ScannerError:
     """The scanner error for a pyusb error, with what to do about it."""
-    rules = (
-        f"install the udev rule {UDEV_RULES} (shipped in {udev_rules_path().parent}) into "
-        "/etc/udev/rules.d/, run `udevadm control --reload-rules && udevadm trigger` "
-        "and plug the scanner in again"
-    )
+    rules = install_hint()
     if e.errno == errno.EACCES:
         return ScannerError(
             "scanner_permission", f"no permission to use the scanner {what}: {rules}", e.errno

@@ -21,8 +21,10 @@ from typing import Any
 
 import usb.core
 
+from drivers.udev import rules_path as udev_rules_path
+
 from .decoder import ReportDecoder
-from .device import OpenScanner, ScannerError, ScannerMatch, find_scanner, udev_rules_path
+from .device import OpenScanner, ScannerError, ScannerMatch, find_scanner
 from .keymaps import Layout
 
 log = logging.getLogger(__name__)

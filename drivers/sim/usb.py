@@ -9,7 +9,8 @@ A device model (`SimDevice` subclass) gives descriptors and what its
 endpoints do. Faults are attributes of the device: `deny_access` (open fails
 with 13, as without the udev rule), `busy` (claiming fails with 16: another
 program holds it), `stalled` (transfers time out with 110), `max_write`
-(partial writes), `kernel_driver` (usbhid/usblp bound at plug-in). Unplugging
+(partial writes), `stall_after` (n more bytes taken, then stalled),
+`kernel_driver` (usbhid/usblp bound at plug-in). Unplugging
 makes every handle fail with 19; plugging back re-enumerates the device at a
 new address, and old handles stay dead, as with libusb.
 """
@@ -93,6 +94,7 @@ class SimDevice:
         self.busy = False
         self.stalled = False
         self.max_write: int | None = None
+        self.stall_after: int | None = None  # stall once this many more bytes came in
         self.resets = 0
         self.control_requests: list[tuple[int, int, int, int]] = []
         self.bus: SimBus | None = None
@@ -322,6 +324,11 @@ class SimBus(usb.backend.IBackend):
             chunk = bytes(data)
             if dev.max_write is not None:
                 chunk = chunk[: dev.max_write]
+            if dev.stall_after is not None:
+                chunk = chunk[: dev.stall_after]
+                dev.stall_after -= len(chunk)
+                if dev.stall_after == 0:
+                    dev.stall_after, dev.stalled = None, True
             dev.write_out(ep, chunk)
             self._cond.notify_all()
             return len(chunk)
