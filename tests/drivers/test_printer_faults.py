@@ -11,10 +11,12 @@ from drivers.printer import (
     PRINTED,
     UNCERTAIN,
     DocumentBuilder,
+    PrinterError,
     PrinterLink,
     ReceiptPrinter,
     Timeouts,
     network_printer,
+    render,
     serial_printer,
     usb_printer,
 )
@@ -68,7 +70,7 @@ def test_usb_partial_writes_are_completed(printer, bus):
     printer.usb.max_write = 7  # the device takes 7 bytes a transfer
     assert usb_receipts(bus).print("sale-1", DOC).printed
     whole = SimPrinter()
-    whole.core.feed(__import__("drivers.printer", fromlist=["render"]).render(DOC))
+    whole.core.feed(render(DOC))
     assert printer.core.paper == whole.core.paper
 
 
@@ -274,3 +276,28 @@ def test_serial_line_stuck_is_bounded(printer):
 def test_serial_port_missing():
     rp = ReceiptPrinter(PrinterLink(serial_printer("/dev/nonexistent-tty", timeouts=FAST)))
     assert rp.print("sale-1", SHORT).problems == ("printer_unreachable",)
+
+
+# -- why python-escpos's own transports are wrapped -----------------------------------------------
+def test_plain_python_escpos_resets_at_open_and_calls_silence_paper_ok(printer):
+    from drivers.printer import escpos_lib
+
+    escpos_printer = escpos_lib.load()
+    printer.usb.kernel_driver_on_plug = False  # its open() detaches usblp only with libusb1
+    bus = SimBus()
+    bus.plug(printer.usb)
+    plain_usb = escpos_printer.Usb(0x04B8, 0x0E15, usb_args={"backend": bus})
+    plain_usb.open()
+    assert printer.usb.resets == 1  # a reset at every open
+    plain_usb.close()
+
+    tty = printer.serve_serial()
+    tty.stalled = True  # a printer that answers nothing
+    plain_serial = escpos_printer.Serial(tty.path, timeout=0.2)
+    plain_serial.open()
+    assert plain_serial.paper_status() == 2  # "paper adequate", from silence
+    plain_serial.close()
+    ours = PrinterLink(serial_printer(tty.path, timeouts=FAST))
+    with pytest.raises(PrinterError) as info:
+        ours.status()
+    assert info.value.code == "printer_not_answering"
