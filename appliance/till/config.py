@@ -28,6 +28,10 @@ class Settings:
     request_timeout_s: float = 1.0  # connect and read timeout of a lookup or a sale
     upload_timeout_s: float = 10.0  # read timeout of a batch upload or a snapshot download
     discovery_timeout_s: float = 3.0  # how long to look for the server at start
+    #: while autonomous, how often the till checks whether its server answers again
+    #: (mDNS alone is not enough: a server that was only cut off, by a cable or a
+    #: switch, and never restarted does not announce itself again for minutes)
+    back_probe_s: float = 5.0
     mdns_interfaces: list[str] = field(default_factory=list)  # [] = every interface
     mdns: bool = True
     upload_batch: int = 500

@@ -4,8 +4,9 @@ DISCOVERING: probe the known addresses and listen to mDNS until the
 discovery timeout. ONLINE: drain the outbox, send journal events, and check
 `GET /health` about every second (a failure raises the "go autonomous?"
 question at once: the till never waits for mDNS to notice). SYNCING: the
-batch upload. AUTONOMOUS: no server attempt, except one probe when mDNS says
-the server is back.
+batch upload. AUTONOMOUS: no server attempt but a health probe when mDNS says
+the server is back and one every `Settings.back_probe_s` (5 s), until the
+cashier has been asked once.
 """
 
 from __future__ import annotations
@@ -29,10 +30,6 @@ __all__ = ["Link"]
 log = logging.getLogger(__name__)
 
 DISCOVERY_POLL_S = 0.3
-#: while autonomous, how often the till checks whether its server answers again.
-#: mDNS alone is not enough: a server that was only cut off (cable, switch) and
-#: never restarted does not announce itself again for minutes.
-BACK_PROBE_S = 5.0
 
 
 class Link(threading.Thread):
@@ -152,7 +149,7 @@ class Link(threading.Thread):
             return
         urls = [seen.url] if seen is not None else []
         if time.monotonic() >= self.next_back_probe:
-            self.next_back_probe = time.monotonic() + BACK_PROBE_S
+            self.next_back_probe = time.monotonic() + t.settings.back_probe_s
             urls += [u for u in self.candidates() if u not in urls]
         for url in urls:
             found = t.probe(
