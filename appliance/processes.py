@@ -235,8 +235,15 @@ class TillProcess:
             prefix=self.prefix,
         )
 
-    def start(self, server_url: str | None = None, *, args: Sequence[str] = ()) -> TillProcess:
-        """Run it; `args`: more options of `till --headless` (e.g. --log-level DEBUG)."""
+    def start(
+        self,
+        server_url: str | None = None,
+        *,
+        args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+    ) -> TillProcess:
+        """Run it; `args`: more options of `till --headless` (e.g. --log-level DEBUG);
+        `env`: extra environment for this run only (e.g. AUTONOME_CRASH_AT)."""
         command = [*self.prefix, *_command(), "till", "--headless", "--data", str(self.data)]
         command += ["--mdns-interface", self.mdns_interface]
         if server_url:
@@ -249,7 +256,7 @@ class TillProcess:
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
-            env=_env(),
+            env={**_env(), **(env or {})},
         )
         log.close()
         self.events = queue.Queue()

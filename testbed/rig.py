@@ -46,9 +46,15 @@ class Till(TillProcess):
     till_id: int
     token: str
 
-    def start(self, server_url: str | None = None, *, args: Sequence[str] = ()) -> Till:
+    def start(
+        self,
+        server_url: str | None = None,
+        *,
+        args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+    ) -> Till:
         self.history = []  # events of this run only
-        super().start(server_url, args=args)
+        super().start(server_url, args=args, env=env)
         return self
 
     def online(self, url: str) -> Till:

@@ -20,6 +20,8 @@ class EventType(StrEnum):
     CLOCK_BACKWARDS = "clock_backwards"
     #: NF525 logs the start of offline work; so do we.
     AUTONOMOUS_STARTED = "autonomous_started"
+    #: the till stopped cleanly; a boot after anything else follows a crash or a power cut
+    SHUTDOWN = "shutdown"
 
 
 def make_event(

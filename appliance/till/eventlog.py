@@ -89,8 +89,19 @@ class EventLog:
     def mark_sent(self, offset: int) -> None:
         with self._lock:
             if offset > self.sent:
-                atomic_write(self.dir / SENT_NAME, f"{offset}\n".encode())
+                try:
+                    atomic_write(self.dir / SENT_NAME, f"{offset}\n".encode())
+                except OSError as e:  # disk full: kept in memory, written next time
+                    log.warning("events.sent not saved: %s", e)
                 self.sent = offset
+
+    def last_type(self) -> str | None:
+        """The type of the last event in the log (None when it is empty)."""
+        with self._lock:
+            if not self._offsets:
+                return None
+            off, length = self._offsets[-1], self._lengths[-1]
+        return str(orjson.loads(self._log.read(off, length)).get("type"))
 
     def all(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -68,6 +68,7 @@ class Outbox:
         self.last_hash = GENESIS
         self.last_closed_at: str | None = None
         self.acked = 0
+        self.acked_unsaved = False  # the cursor on disk lags `acked` (disk full)
         #: what `open` found: bytes of a torn last line cut away, lines kept aside
         self.torn: bytes = b""
         self.kept_aside: list[Entry] = []
@@ -174,12 +175,27 @@ class Outbox:
         return entry
 
     def mark_acked(self, seq: int) -> None:
-        """The server holds every seq up to `seq`: persist the cursor atomically."""
+        """The server holds every seq up to `seq`: persist the cursor atomically.
+
+        If the cursor cannot be written (disk full), it moves in memory all the
+        same: the server holds those sales, and a cursor on disk that lags only
+        means they are sent again after a restart, as duplicates the server
+        recognises. It is written at the next move."""
         seq = min(int(seq), self.last_seq)
-        if seq == self.acked:
+        if seq == self.acked and not self.acked_unsaved:
             return
-        atomic_write(self.dir / ACKED_NAME, f"{seq}\n".encode())
+        self._save_acked(seq)
         self.acked = seq
+
+    def _save_acked(self, seq: int) -> None:
+        try:
+            atomic_write(self.dir / ACKED_NAME, f"{seq}\n".encode())
+        except OSError as e:
+            if not self.acked_unsaved:
+                log.warning("outbox.acked not saved (kept in memory): %s", e)
+            self.acked_unsaved = True
+        else:
+            self.acked_unsaved = False
 
     # -- reading ---------------------------------------------------------------
     def pending(self, limit: int | None = None) -> list[Entry]:
@@ -197,6 +213,12 @@ class Outbox:
     @property
     def autonomous_pending(self) -> int:
         return sum(1 for e in self.pending() if e.autonomous or e.raw is not None)
+
+    def last_record(self) -> dict[str, Any] | None:
+        """The last sale in the outbox (None when there is none, or it is unreadable)."""
+        with self._index_lock:
+            last = next((e for e in reversed(self._entries) if e.raw is None), None)
+        return None if last is None else self.load(last)
 
     def __len__(self) -> int:
         return len(self._entries)

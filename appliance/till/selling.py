@@ -7,6 +7,7 @@ only then says `sale_closed`. Online the link drains it at once.
 
 from __future__ import annotations
 
+import errno
 import logging
 import uuid
 from datetime import datetime
@@ -24,6 +25,7 @@ from appliance.domain import (
 )
 
 from .client import NotFound, Rejected, ServerError
+from .faults import crash_point
 from .modes import SERVER_MODES, Mode
 from .outbox import OutboxWriteError
 
@@ -250,18 +252,22 @@ class Selling:
             snapshot_version=cat.version if cat else None,
             clock_behind=behind,
         )
+        crash_point("till_before_append")
         try:
             box.append(record)
         except OutboxWriteError as e:
             for p in taken:
                 self.sale.payments.remove(p)
+            why = "the till's disk is full" if e.errno == errno.ENOSPC else e.strerror
             self.error(
                 "outbox_write_failed",
-                f"{e.strerror}: the sale is NOT recorded and stays open; "
+                f"{why}: the sale is NOT recorded and stays open; "
                 "free some space or call support, then pay again",
                 sale=self.sale_summary(),
+                errno=errno.errorcode.get(e.errno or 0, str(e.errno)),
             )
             return None
+        crash_point("till_after_append")
         if behind:
             self.events.record(
                 EventType.CLOCK_BACKWARDS,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from appliance.domain import EventType, Sale
+from appliance.domain import EventType, Sale, format_cents
 
 from .bus import EventBus
 from .client import ServerClient, ServerError
@@ -92,6 +92,9 @@ class Till(Selling):
         self.events = EventLog.open(self.data_dir, self.till_id, now=self.now)
         self.catalogue = self.snapshots.load()
         box = self.outbox
+        # the journal of a till that stopped cleanly ends with `shutdown`
+        clean = self.events.last_type() in (None, str(EventType.SHUTDOWN))
+        last = _sale_fields(box.last_record())
         self.events.record(
             EventType.BOOT,
             last_seq=box.last_seq,
@@ -100,8 +103,11 @@ class Till(Selling):
             snapshot=self.catalogue.version if self.catalogue else None,
             torn_bytes=len(box.torn),
             kept_aside=len(box.kept_aside),
+            clean_stop=clean,
         )
-        self.bus.publish("boot", **self.status_fields())
+        self.bus.publish("boot", **self.status_fields(), clean_stop=clean)
+        if not clean:
+            self.bus.publish("recovered", last_sale=last, message=recovered_text(last))
         if box.torn or box.kept_aside:
             self.bus.publish(
                 "outbox_repaired",
@@ -143,6 +149,9 @@ class Till(Selling):
             self.discovery.stop()
         if self._client is not None:
             self._client.close()
+        if self.events is not None and self.outbox is not None:
+            box = self.outbox
+            self.events.record(EventType.SHUTDOWN, last_seq=box.last_seq, acked=box.acked)
         if self.outbox is not None:
             self.outbox.close()
         if self.events is not None:
@@ -324,3 +333,27 @@ class Till(Selling):
 
     def error(self, code: str, message: str, **extra: Any) -> dict[str, Any]:
         return self.bus.publish("error", code=code, message=message, **extra)
+
+
+def _sale_fields(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    keys = ("seq", "sale_id", "total", "closed_at", "mode", "hash")
+    return {k: record.get(k) for k in keys}
+
+
+def recovered_text(last: dict[str, Any] | None) -> str:
+    """What the cashier is told after a crash or a power cut."""
+    head = "The till stopped without shutting down (power cut or crash). "
+    if last is None:
+        return head + (
+            "No sale is recorded on this till: a sale that was on screen was NOT recorded; "
+            "ring it up again."
+        )
+    when = str(last.get("closed_at") or "")[:19].replace("T", " ")
+    return (
+        head + f"The last sale recorded is no. {last['seq']} "
+        f"({format_cents(int(last.get('total') or 0))}, closed {when}): it is kept and goes "
+        "to the server, even if its receipt did not print. A sale on screen after it was "
+        "NOT recorded: ring it up again."
+    )

@@ -12,6 +12,7 @@ fallback.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import logging
@@ -212,12 +213,19 @@ class SnapshotStore:
         self.dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self._incoming, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            # disk full: the installed snapshot stays, and half a new one does not
+            # keep the space the outbox needs
+            with contextlib.suppress(OSError):
+                os.unlink(self._incoming)
+            raise
         if self.current.exists():
             os.replace(self.current, self.previous)
         os.replace(self._incoming, self.current)

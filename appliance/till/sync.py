@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from appliance.domain import EventType
 
 from .client import ServerError
+from .faults import crash_point
 from .outbox import Entry
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ def drain(till: Till) -> bool:
                     box.mark_acked(advance(box.acked, [entry], [status]))
             else:
                 answer = client.upload(till.till_id, [box.load(e) for e in batch])
+                crash_point("till_mid_upload")
                 statuses = statuses_of(batch, answer)
                 _report_kept_aside(till, batch, statuses)
                 box.mark_acked(advance(box.acked, batch, statuses, answer.get("contiguous_seq")))
@@ -138,6 +140,7 @@ class Uploader:
                 answer = t.client().upload(t.till_id, [box.load(e) for e in batch])
             except ServerError as e:
                 return self._interrupted(e.message)
+            crash_point("till_mid_upload")
             statuses = statuses_of(batch, answer)
             _report_kept_aside(t, batch, statuses)
             before = box.acked

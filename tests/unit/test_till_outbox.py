@@ -269,3 +269,25 @@ def test_events_log_keeps_events_and_an_upload_cursor(tmp_path):
     assert [e["type"] for e in events] == ["clock_backwards"]
     assert len(log.all()) == 3
     log.close()
+
+
+def test_a_cursor_that_cannot_be_written_moves_in_memory(tmp_path, monkeypatch):
+    """Disk full: outbox.acked cannot be replaced; the cursor moves all the same (sending
+    a held sale again is harmless) and is written at the next move."""
+    import appliance.till.outbox as outbox_module
+
+    fill(tmp_path, 4)
+    box = Outbox.open(tmp_path)
+    real = outbox_module.atomic_write
+
+    def full(path, data, mode=0o644):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outbox_module, "atomic_write", full)
+    box.mark_acked(3)
+    assert (box.acked, box.acked_unsaved) == (3, True)
+    assert [e.seq for e in box.pending()] == [4]
+    monkeypatch.setattr(outbox_module, "atomic_write", real)
+    box.mark_acked(3)  # the same value: written now
+    assert (tmp_path / "outbox.acked").read_text().strip() == "3" and not box.acked_unsaved
+    box.close()

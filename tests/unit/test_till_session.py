@@ -478,3 +478,21 @@ def test_status_tells_mode_pending_and_snapshot(rig):
     assert st["event"] == "status" and st["mode"] == "AUTONOMOUS"
     assert st["pending"] == 2 and st["last_seq"] == 2 and st["snapshot_version"] == 1
     assert "token" not in str(st) and "s3cret" not in str(rig.events)
+
+
+# -- after a crash, a restore, with a clock off ----------------------------------------
+def test_a_start_after_a_crash_names_the_last_sale_recorded(rig):
+    till = online(rig)
+    rec = sell(till)
+    assert not named(rig.events, "recovered")  # a first start is a clean one
+    till.outbox.close()  # killed: no `shutdown` in its journal
+    till.events.close()
+    till.outbox = till.events = None
+    again = rig.new_till()
+    told = named(rig.events, "recovered")[-1]
+    assert told["last_sale"]["sale_id"] == rec["sale_id"] and "no. 1" in told["message"]
+    assert named(rig.events, "boot")[-1]["clean_stop"] is False
+    again.stop()
+    rig.new_till()  # stopped cleanly this time
+    assert named(rig.events, "boot")[-1]["clean_stop"] is True
+    assert len(named(rig.events, "recovered")) == 1
