@@ -22,6 +22,11 @@ class EventType(StrEnum):
     AUTONOMOUS_STARTED = "autonomous_started"
     #: the till stopped cleanly; a boot after anything else follows a crash or a power cut
     SHUTDOWN = "shutdown"
+    #: the server holds fewer of this till's sales than the till had acknowledged
+    #: (restored from a backup): the till sends them again
+    ACKED_REWOUND = "acked_rewound"
+    #: written by the server: a till's clock is off the server's (offset in seconds)
+    CLOCK_OFF = "clock_off"
 
 
 def make_event(

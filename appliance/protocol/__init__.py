@@ -10,6 +10,7 @@ from .constants import (
     SNAPSHOT_SHA_HEADER,
     SNAPSHOT_SIGNATURE_HEADER,
     TILL_LAST_SEQ_HEADER,
+    TILL_TIME_HEADER,
 )
 from .models import (
     Article,
@@ -47,6 +48,7 @@ __all__ = [
     "SNAPSHOT_SHA_HEADER",
     "SNAPSHOT_SIGNATURE_HEADER",
     "TILL_LAST_SEQ_HEADER",
+    "TILL_TIME_HEADER",
     "Article",
     "ArticleIn",
     "BatchItemResult",

@@ -12,6 +12,7 @@ __all__ = [
     "SNAPSHOT_SHA_HEADER",
     "SNAPSHOT_SIGNATURE_HEADER",
     "TILL_LAST_SEQ_HEADER",
+    "TILL_TIME_HEADER",
 ]
 
 API_VERSION = "v1"
@@ -26,3 +27,5 @@ SNAPSHOT_SHA_HEADER = "X-Snapshot-Sha256"
 #: The server's Ed25519 signature of the snapshot file's bytes, base64.
 SNAPSHOT_SIGNATURE_HEADER = "X-Snapshot-Signature"
 TILL_LAST_SEQ_HEADER = "X-Till-Last-Seq"
+#: The till's wall clock (ISO 8601 with its time zone), sent with its health checks.
+TILL_TIME_HEADER = "X-Till-Time"

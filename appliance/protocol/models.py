@@ -258,6 +258,10 @@ class Health(_Wire):
     api: str
     time: str
     snapshot: SnapshotMeta | None
+    #: with a till token: the highest seq n such that the server holds sales 1..n
+    contiguous_seq: int | None = None
+    #: with a till token and X-Till-Time: the till's clock minus the server's, seconds
+    clock_offset_s: int | None = None
 
 
 class EnrolRequest(_Wire):

@@ -18,6 +18,7 @@ from appliance.protocol import (
     SNAPSHOT_SHA_HEADER,
     SNAPSHOT_SIGNATURE_HEADER,
     TILL_LAST_SEQ_HEADER,
+    TILL_TIME_HEADER,
     ArticleIn,
     EnrolRequest,
     PrintJob,
@@ -32,6 +33,7 @@ from .catalogue import (
     create_article,
     screen_list,
 )
+from .clocks import parse_till_time
 from .enrolment import EnrolmentRefused, enrol
 from .errors import ApiError, parse_json
 from .ingest import Outcome, ingest_batch
@@ -60,7 +62,17 @@ async def _json(request: Request) -> Any:
 @router.get("/health")
 def health(request: Request, caller: Caller | None = Depends(caller_or_none)) -> dict[str, Any]:
     shop = shop_of(request)
+    offset = None
     if caller is not None and caller.kind == "till":
+        till_time = request.headers.get(TILL_TIME_HEADER)
+        if till_time is not None:
+            try:
+                when = parse_till_time(till_time)
+            except ValueError:
+                raise ApiError(
+                    400, "bad_header", f"{TILL_TIME_HEADER} is an ISO 8601 time with its zone"
+                ) from None
+            offset = shop.clocks.observe(caller.till_id or 0, when)
         raw = request.headers.get(TILL_LAST_SEQ_HEADER)
         last_seq = None
         if raw is not None:
@@ -71,13 +83,20 @@ def health(request: Request, caller: Caller | None = Depends(caller_or_none)) ->
                     400, "bad_header", f"{TILL_LAST_SEQ_HEADER} must be a whole number"
                 ) from None
         shop.contact(caller.till_id or 0, last_seq)
-    return {
+    answer = {
         "status": "ok",
         "server_id": shop.server_id,
         "api": API_VERSION,
         "time": datetime.now(UTC).isoformat(),
         "snapshot": latest_snapshot(shop.store),
     }
+    if caller is not None and caller.kind == "till":
+        # what this server holds of the calling till: less than the till had
+        # acknowledged means it was restored from a backup, and the till sends again
+        answer["contiguous_seq"] = shop.held_seq(caller.till_id or 0)
+    if offset is not None:
+        answer["clock_offset_s"] = offset
+    return answer
 
 
 @router.post("/enroll")

@@ -12,6 +12,7 @@ autonome server pending --data DIR
 autonome server report x|z --data DIR [--day YYYY-MM-DD] [--json]
 autonome server journal --data DIR [--till N] [--json]
 autonome server tills --data DIR
+autonome server backup --data DIR OUT   (a consistent copy while the server runs)
 autonome snapshot build --data DIR
 """
 
@@ -87,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     jour.add_argument("--json", action="store_true")
     tl = sub.add_parser("tills", help="enrolled tills")
     _data_arg(tl)
+    bk = sub.add_parser(
+        "backup", help="copy the data folder into a new folder OUT (while the server runs)"
+    )
+    _data_arg(bk)
+    bk.add_argument("out", type=Path, help="the backup folder to create")
     return p
 
 
@@ -106,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         "report": _report,
         "journal": _journal,
         "tills": _tills,
+        "backup": _backup,
     }
     if a.command is None:
         _parser().print_help()
@@ -382,6 +389,26 @@ def _tills(a: argparse.Namespace) -> int:
             f"till {t['till_id']} ({t['name']}): {state}, last seen {t['last_seen'] or 'never'}, "
             f"contiguous seq {t['contiguous_seq']}, last seq reported {t['last_seq_reported']}"
         )
+    return 0
+
+
+def _backup(a: argparse.Namespace) -> int:
+    from .backup import BackupError, backup
+
+    try:
+        done = backup(a.data, a.out)
+    except BackupError as e:
+        print(f"autonome server backup: {e}", file=sys.stderr)
+        return 1
+    versions = ", ".join(map(str, done["snapshots"])) or "none"
+    print(
+        f"backup of {a.data} in {a.out}: {done['sales']} sales of {done['tills']} tills, "
+        f"snapshots {versions}, files {', '.join(done['files'])}"
+    )
+    if done["missing_snapshots"]:
+        gone = ", ".join(map(str, done["missing_snapshots"]))
+        print(f"warning: snapshot files {gone} were pruned meanwhile (old ones, not served)")
+    print(f"restore: stop the server, move {a.data} aside, copy {a.out} to {a.data}, start it")
     return 0
 
 

@@ -115,7 +115,7 @@ class Committer:
         results: list[Outcome | BaseException]
         try:
             with self.store.write() as conn:
-                judged = judge_jobs(conn, jobs)
+                judged = judge_jobs(conn, jobs, self.store.clock_offsets)
                 for _ in group:
                     crash_point("before_commit")
             for _ in group:

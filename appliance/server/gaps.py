@@ -8,12 +8,16 @@ max(highest seq received, last seq the till reported).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, select, union
 
 from .storage import Store, quarantine, sale_conflicts, sales, tills
 
 __all__ = [
     "advance_contiguous",
+    "cached_contiguous",
+    "contiguous_from",
     "held_seqs_above",
     "missing_ranges",
     "pending",
@@ -21,32 +25,59 @@ __all__ = [
 ]
 
 
-def held_seqs_above(conn: Connection, till_id: int, above: int) -> list[int]:
-    """Sorted seqs > `above` that this till has in the journal or kept aside."""
+def held_seqs_above(
+    conn: Connection, till_id: int, above: int, upto: int | None = None
+) -> list[int]:
+    """Sorted seqs > `above` (and <= `upto`) that this till has in the journal or
+    kept aside."""
+
+    def span(column: Any) -> Any:
+        return column > above if upto is None else (column > above) & (column <= upto)
+
     q = union(
-        select(sales.c.seq).where(sales.c.till_id == till_id, sales.c.seq > above),
+        select(sales.c.seq).where(sales.c.till_id == till_id, span(sales.c.seq)),
         select(sale_conflicts.c.seq).where(
-            sale_conflicts.c.till_id == till_id, sale_conflicts.c.seq > above
+            sale_conflicts.c.till_id == till_id, span(sale_conflicts.c.seq)
         ),
         select(quarantine.c.seq).where(
             quarantine.c.till_id == till_id,
             quarantine.c.seq.is_not(None),
-            quarantine.c.seq > above,
+            span(quarantine.c.seq),
         ),
     )
     return sorted(int(s) for s in conn.execute(q).scalars())
 
 
+#: seqs read at a time when walking the contiguous seq forward: behind a gap that
+#: stays (sales still on an autonomous till) nothing more is read than this
+WALK = 1000
+
+
+def contiguous_from(conn: Connection, till_id: int, start: int) -> int:
+    """The till's contiguous seq, walked forward from `start` (a value known to be held
+    contiguously: what is held is never removed). Reads only."""
+    n = start
+    while True:
+        upto = n + WALK
+        for seq in held_seqs_above(conn, till_id, n, upto):
+            if seq != n + 1:
+                return n
+            n = seq
+        if n < upto:
+            return n
+
+
+def cached_contiguous(conn: Connection, till_id: int) -> int | None:
+    """The contiguous seq cached in the tills table (None: no such till)."""
+    cached = conn.execute(select(tills.c.contiguous_seq).where(tills.c.id == till_id)).scalar()
+    return None if cached is None else int(cached)
+
+
 def advance_contiguous(conn: Connection, till_id: int) -> int:
     """The till's contiguous seq, walked forward from the cached value and cached again."""
-    cached = conn.execute(select(tills.c.contiguous_seq).where(tills.c.id == till_id)).scalar()
-    start = int(cached or 0)
-    n = start
-    for seq in held_seqs_above(conn, till_id, start):
-        if seq == n + 1:
-            n = seq
-        elif seq > n + 1:
-            break
+    cached = cached_contiguous(conn, till_id)
+    start = cached or 0
+    n = contiguous_from(conn, till_id, start)
     if cached is not None and n != start:
         conn.execute(tills.update().where(tills.c.id == till_id).values(contiguous_seq=n))
     return n

@@ -19,8 +19,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -136,9 +137,13 @@ class Outcome:
         return HTTP_STATUS[self.status]
 
 
-def local_day(closed_at: str) -> str:
-    """The business day of a sale: its date in the server's local time zone."""
-    return datetime.fromisoformat(closed_at).astimezone().date().isoformat()
+def local_day(closed_at: str, clock_offset_s: int = 0) -> str:
+    """The business day of a sale: its date in the server's local time zone, once the
+    offset of its till's clock (till minus server, clocks.py) is taken off."""
+    when = datetime.fromisoformat(closed_at)
+    if clock_offset_s:
+        when -= timedelta(seconds=clock_offset_s)
+    return when.astimezone().date().isoformat()
 
 
 def _sha(text: str) -> str:
@@ -211,8 +216,9 @@ def _int(value: Any) -> int | None:
 class _Group:
     """What the tills' batches of one transaction share."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock_offsets: Mapping[int, int] | None = None) -> None:
         self.now = now_iso()
+        self.clock_offsets = clock_offsets or {}
         self.by_id: dict[str, tuple[str, int, int]] = {}  # sale_id -> (body, till, seq)
         self.conflict_keys: set[tuple[str, str]] = set()
 
@@ -226,6 +232,7 @@ class _Batch:
         self.conn = conn
         self.till_id = till_id
         self.now = group.now
+        self.clock_offset_s = group.clock_offsets.get(till_id, 0)
         self.by_id = group.by_id  # sale ids are unique across tills: one map for the group
         self.by_seq: dict[int, tuple[str, str, str]] = {}  # seq -> (sale_id, hash, prev_hash)
         self.new_sales: list[dict[str, Any]] = []
@@ -307,7 +314,7 @@ class _Batch:
                 "till_id": rec.till_id,
                 "seq": rec.seq,
                 "closed_at": rec.closed_at,
-                "day": local_day(rec.closed_at),
+                "day": local_day(rec.closed_at, self.clock_offset_s),
                 "total": rec.total,
                 "mode": rec.mode,
                 "hash": rec.hash,
@@ -493,10 +500,13 @@ class Job:
     url_sale_id: str | None = None
 
 
-def judge_jobs(conn: Connection, jobs: list[Job]) -> list[list[Outcome]]:
+def judge_jobs(
+    conn: Connection, jobs: list[Job], clock_offsets: Mapping[int, int] | None = None
+) -> list[list[Outcome]]:
     """Judge and keep the records of several calls in the caller's transaction, in
-    order, as if one after the other: a record sees every record before it."""
-    group = _Group()
+    order, as if one after the other: a record sees every record before it.
+    `clock_offsets`: `Store.clock_offsets`, for the business day of each sale."""
+    group = _Group(clock_offsets)
     batches: dict[int, _Batch] = {}
     for job in jobs:
         if job.till_id not in batches:
@@ -510,8 +520,14 @@ def judge_jobs(conn: Connection, jobs: list[Job]) -> list[list[Outcome]]:
     return outcomes
 
 
-def _judge_all(conn: Connection, till_id: int, items: list[Any], url_sale_id: str | None):
-    return judge_jobs(conn, [Job(till_id, items, url_sale_id)])[0]
+def _judge_all(
+    conn: Connection,
+    till_id: int,
+    items: list[Any],
+    url_sale_id: str | None,
+    clock_offsets: Mapping[int, int] | None = None,
+):
+    return judge_jobs(conn, [Job(till_id, items, url_sale_id)], clock_offsets)[0]
 
 
 def ingest_batch(
@@ -526,7 +542,7 @@ def ingest_batch(
     till's contiguous seq, or None when not asked for)."""
     try:
         with store.write() as conn:
-            outcomes = _judge_all(conn, till_id, items, url_sale_id)
+            outcomes = _judge_all(conn, till_id, items, url_sale_id, store.clock_offsets)
             held = advance_contiguous(conn, till_id) if contiguous else None
             crash_point("before_commit")
         crash_point("after_commit")
@@ -541,7 +557,7 @@ def ingest_batch(
     for item in items:
         try:
             with store.write() as conn:
-                outcomes.extend(_judge_all(conn, till_id, [item], url_sale_id))
+                outcomes.extend(_judge_all(conn, till_id, [item], url_sale_id, store.clock_offsets))
         except Exception as e:
             with store.write() as conn:
                 b = _Batch(conn, till_id)

@@ -13,10 +13,12 @@ from typing import Any
 from fastapi import Request
 
 from .advert import Advert
+from .clocks import TillClocks
 from .committer import Committer
 from .config import DataDir, ServerConfig
 from .enrolment import TokenLookup, record_contact
 from .errors import ApiError
+from .gaps import cached_contiguous, contiguous_from
 from .nightly import Nightly
 from .printing import HoldingSpooler, Spooler
 from .snapshot import build_snapshot, latest_snapshot
@@ -61,11 +63,14 @@ class Shop:
     nightly: Nightly | None = None
     _contacts: dict[int, tuple[int | None, float]] = field(default_factory=dict)
     _contacts_lock: threading.Lock = field(default_factory=threading.Lock)
+    _held: dict[int, int] = field(default_factory=dict)  # till id -> contiguous seq
     committer: Committer = field(init=False)
+    clocks: TillClocks = field(init=False)
     _tokens: TokenLookup = field(init=False)
 
     def __post_init__(self) -> None:
         self.committer = Committer(self.store)
+        self.clocks = TillClocks(self.store)
         self._tokens = TokenLookup(self.store)
 
     def close(self) -> None:
@@ -98,6 +103,22 @@ class Shop:
                 return
             self._contacts[till_id] = (last_seq, now)
         record_contact(self.store, till_id, last_seq)
+
+    def held_seq(self, till_id: int) -> int:
+        """The highest seq n such that this server holds every sale 1..n of the till.
+
+        Walked forward from the last value found (what is held is never removed),
+        so a health check every second reads only the sales that came since."""
+        with self._contacts_lock:
+            known = self._held.get(till_id)
+        with self.store.read() as conn:
+            if known is None:
+                known = cached_contiguous(conn, till_id) or 0
+            n = contiguous_from(conn, till_id, known)
+        with self._contacts_lock:
+            n = max(n, self._held.get(till_id, 0))
+            self._held[till_id] = n
+        return n
 
     def till_caller(self, authorization: str | None) -> Caller:
         """The enrolled, unrevoked till of an `Authorization` header, or ApiError."""

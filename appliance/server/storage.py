@@ -135,6 +135,8 @@ tills = Table(
     Column("last_seq_reported", Integer, nullable=False, default=0),
     Column("last_seen", String(40), nullable=True),
     Column("contiguous_seq", Integer, nullable=False, default=0),  # cache, see gaps.py
+    # till clock minus server clock (s) when a minute or more off, else NULL (clocks.py)
+    Column("clock_offset_s", Integer, nullable=True),
 )
 
 enrolment_codes = Table(
@@ -260,7 +262,10 @@ snapshots = Table(
 
 #: Columns added to a table after its first release: (table, column, SQL type).
 #: `create_all` never alters an existing table, so `create_schema` adds them.
-ADDED_COLUMNS = (("snapshots", "signature", "VARCHAR(120)"),)
+ADDED_COLUMNS = (
+    ("snapshots", "signature", "VARCHAR(120)"),
+    ("tills", "clock_offset_s", "INTEGER"),
+)
 
 
 def now_iso() -> str:
@@ -307,6 +312,9 @@ class Store:
         if self.is_sqlite:
             _sqlite_setup(self.engine, self)
         self._lock = threading.RLock()
+        #: till id -> how far its clock is off the server's (s), for the business day
+        #: of its sales; only tills a minute or more off (see clocks.py)
+        self.clock_offsets: dict[int, int] = {}
 
     def checkpoint_apart(self) -> None:
         """Commits stop copying the WAL into the database file (SQLite's auto-checkpoint:

@@ -14,6 +14,7 @@ import logging
 import ssl
 import threading
 import time
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -24,6 +25,7 @@ from appliance.protocol import (
     SNAPSHOT_SHA_HEADER,
     SNAPSHOT_SIGNATURE_HEADER,
     TILL_LAST_SEQ_HEADER,
+    TILL_TIME_HEADER,
 )
 from appliance.protocol.tls import PinMismatch, fingerprint, https_url
 
@@ -198,8 +200,12 @@ class ServerClient:
             raise ServerUnreachable("bad_answer", f"unreadable answer to {path}") from e
 
     # -- endpoints ---------------------------------------------------------------
-    def health(self, last_seq: int | None = None) -> dict[str, Any]:
+    def health(
+        self, last_seq: int | None = None, till_time: datetime | None = None
+    ) -> dict[str, Any]:
         headers = {} if last_seq is None else {TILL_LAST_SEQ_HEADER: str(last_seq)}
+        if till_time is not None:  # the server compares it with its own clock
+            headers[TILL_TIME_HEADER] = till_time.isoformat()
         return self._json("GET", "/health", headers=headers)
 
     def enroll(self, code: str, name: str) -> tuple[dict[str, Any], bytes | None]:

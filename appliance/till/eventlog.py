@@ -103,6 +103,16 @@ class EventLog:
             off, length = self._offsets[-1], self._lengths[-1]
         return str(orjson.loads(self._log.read(off, length)).get("type"))
 
+    def rewind(self) -> None:
+        """Send every event again (the server keeps each event_id once): after the
+        server was restored from a backup that lacks some of them."""
+        with self._lock:
+            self.sent = 0
+            try:
+                atomic_write(self.dir / SENT_NAME, b"0\n")
+            except OSError as e:  # kept in memory: at worst events go up twice
+                log.warning("events.sent not saved: %s", e)
+
     def all(self) -> list[dict[str, Any]]:
         with self._lock:
             spans = list(zip(self._offsets, self._lengths, strict=True))

@@ -27,11 +27,12 @@ class SnapshotFetcher:
         self._lock = threading.Lock()
         self._tries: dict[int, int] = {}
 
-    def want(self, version: int | None) -> None:
-        """Fetch `version` in a thread if it is not the installed one."""
+    def want(self, version: int | None, sha256: str | None = None) -> None:
+        """Fetch `version` in a thread if it is not the installed one: another number,
+        older too (a server restored from a backup), or the same number with other
+        bytes (`sha256`, when known: a number built again after a restore)."""
         t = self.till
-        have = t.catalogue.version if t.catalogue else None
-        if version is None or version == have or self._lock.locked():
+        if version is None or self._installed(version, sha256) or self._lock.locked():
             return
         if self._tries.get(version, 0) >= MAX_TRIES:
             return
@@ -41,6 +42,12 @@ class SnapshotFetcher:
         t.threads.append(thread)
         thread.start()
 
+    def _installed(self, version: int | None, sha256: str | None) -> bool:
+        cat = self.till.catalogue
+        if cat is None or cat.version != version:
+            return False
+        return not sha256 or not cat.sha256 or cat.sha256 == str(sha256).lower()
+
     def fetch(self, version: int | None = None) -> bool:
         """Download, check and install the server's current snapshot; True when installed.
 
@@ -48,13 +55,11 @@ class SnapshotFetcher:
         """
         t = self.till
         with self._lock:
-            if t.catalogue is not None and t.catalogue.version == version:
-                return True
             try:
                 client = t.client()
                 meta = client.snapshot_meta()
                 version = int(meta["version"])
-                if t.catalogue is not None and t.catalogue.version == version:
+                if self._installed(version, meta.get("sha256")):
                     return True
                 self._tries[version] = self._tries.get(version, 0) + 1
                 data, header_sha, header_sig = client.snapshot(version)

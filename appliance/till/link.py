@@ -111,7 +111,7 @@ class Link(threading.Thread):
         t = self.till
         self.next_beat = time.monotonic() + t.settings.heartbeat_s
         try:
-            health = t.client().health(last_seq=t.outbox.last_seq)
+            health = t.client().health(last_seq=t.outbox.last_seq, till_time=t.now())
         except ServerError as e:
             t.on_lost(f"health check failed: {e.message}")
             return
@@ -119,11 +119,13 @@ class Link(threading.Thread):
         if sid != t.config.server_id:
             t.on_lost(f"another server ({sid}) answers at {t.server_url}")
             return
+        t.server_holds(health.get("contiguous_seq"))
+        t.clock_seen(health.get("clock_offset_s"))
         snap = health.get("snapshot") or {}
         version = snap.get("version") if isinstance(snap, dict) else None
         if isinstance(version, int):
             t.server_snapshot = version
-            t.want_snapshot(version)
+            t.want_snapshot(version, snap.get("sha256"))
 
     def send_events(self) -> None:
         t = self.till

@@ -187,6 +187,20 @@ class Outbox:
         self._save_acked(seq)
         self.acked = seq
 
+    def rewind_acked(self, seq: int) -> int | None:
+        """The server holds this till's sales only up to `seq`, fewer than `acked`
+        (it was restored from a backup): move the cursor back so that the sales
+        above go again. They are all still here (the log is never compacted).
+        The cursor before, or None when `seq` is not below it."""
+        seq = max(0, int(seq))
+        before = self.acked
+        if seq >= before:
+            return None
+        with self._index_lock:
+            self.acked = seq
+        self._save_acked(seq)
+        return before
+
     def _save_acked(self, seq: int) -> None:
         try:
             atomic_write(self.dir / ACKED_NAME, f"{seq}\n".encode())
@@ -213,6 +227,11 @@ class Outbox:
     @property
     def autonomous_pending(self) -> int:
         return sum(1 for e in self.pending() if e.autonomous or e.raw is not None)
+
+    def hole_after(self, seq: int) -> bool:
+        """Whether an unreadable line that names no seq follows sale `seq`: the server
+        quarantines it without a seq, so its contiguous seq stops at `seq` for good."""
+        return any(e.seq is None and e.after_seq == seq for e in self.kept_aside)
 
     def last_record(self) -> dict[str, Any] | None:
         """The last sale in the outbox (None when there is none, or it is unreadable)."""

@@ -32,6 +32,10 @@ __all__ = ["Till"]
 
 log = logging.getLogger(__name__)
 
+#: a till clock this far off the server's (seconds) is shown to the cashier (the
+#: server's threshold for its `clock_off` journal event is the same)
+CLOCK_OFF_S = 60
+
 ANSWERS = {"yes": Signal.YES, "retry": Signal.RETRY, "send": Signal.SEND, "later": Signal.LATER}
 
 
@@ -81,6 +85,8 @@ class Till(Selling):
         self._pending_action: tuple[str, Any] | None = None
         self.asked_back = False
         self.back_seen: Sighting | None = None
+        self.rewound_to: int | None = None  # see server_holds
+        self.clock_offset: int | None = None  # see clock_seen
         self.fetcher = SnapshotFetcher(self)
         self.sale = Sale()
         self.cashier: dict[str, Any] | None = None
@@ -263,6 +269,72 @@ class Till(Selling):
         self.set_server(seen.url)
         self.signal(Signal.SERVER_BACK)
 
+    def server_holds(self, held: Any) -> None:
+        """The server says it holds this till's sales 1..`held` (health, upload answers).
+
+        Fewer than `outbox.acked`: the server lost sales it had acknowledged (its
+        data was restored from a backup). The cursor goes back to `held` and those
+        sales go again (the outbox keeps every sale; the server takes each one
+        once); so do the journal events. Once per value a run: a server whose
+        contiguous seq stays below after they went again holds a hole it cannot
+        fill, and sending them once more would change nothing. (A line the till
+        could not read and that names no seq is such a hole: `Outbox.hole_after`.)"""
+        if not isinstance(held, int) or isinstance(held, bool) or held < 0:
+            return
+        box = self.outbox
+        if held >= box.acked or held == self.rewound_to or box.hole_after(held):
+            return
+        before = box.rewind_acked(held)
+        if before is None:
+            return
+        self.rewound_to = held
+        self.events.rewind()
+        self.events.record(
+            EventType.ACKED_REWOUND,
+            acked=before,
+            server_holds=held,
+            server_id=self.config.server_id,
+        )
+        pending = box.pending_count
+        log.warning("server holds sales 1-%d only, %d were acknowledged: resending", held, before)
+        self.bus.publish(
+            "resend",
+            acked=held,
+            was=before,
+            pending=pending,
+            message=f"the store server holds this till's sales up to no. {held} only (restored "
+            f"from a backup?): sales {held + 1}-{before} are sent to it again",
+        )
+        self.wake.set()
+
+    def clock_seen(self, offset: Any) -> None:
+        """The server's reading of this till's clock (till minus server, seconds): a
+        minute or more off, the cashier is told (once per change). The sales keep
+        the till's time; the server puts them on the right business day."""
+        if not isinstance(offset, int) or isinstance(offset, bool):
+            return
+        off = abs(offset) >= CLOCK_OFF_S
+        told = self.clock_offset  # None: in step, as far as the cashier knows
+        if (told is None and not off) or (
+            told is not None and off and abs(offset - told) < CLOCK_OFF_S
+        ):
+            return
+        self.clock_offset = offset if off else None
+        if not off:
+            self.bus.publish(
+                "clock_off", offset_s=offset, message="the till's clock is right again"
+            )
+            return
+        minutes = round(abs(offset) / 60)
+        span = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+        way = "behind" if offset < 0 else "ahead of"
+        self.bus.publish(
+            "clock_off",
+            offset_s=offset,
+            message=f"this till's clock is {span} {way} the store server's: sales keep the "
+            "till's time and the server files them on its own day; have the clock set",
+        )
+
     def on_upload_done(self) -> None:
         self.signal(Signal.UPLOAD_DONE)
 
@@ -296,9 +368,9 @@ class Till(Selling):
             self.signal(Signal.UPLOAD_NOW)
 
     # -- snapshot ----------------------------------------------------------------
-    def want_snapshot(self, version: int | None) -> None:
+    def want_snapshot(self, version: int | None, sha256: str | None = None) -> None:
         """Fetch `version` in the background if it is not the installed one."""
-        self.fetcher.want(version)
+        self.fetcher.want(version, sha256)
 
     def fetch_snapshot(self, version: int | None = None) -> bool:
         """Download, check and install the server's snapshot now; True when installed."""

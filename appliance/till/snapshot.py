@@ -58,6 +58,9 @@ class Catalogue:
     version: int
     built_at: str | None = None
     server_id: str | None = None
+    #: of the file's bytes: a restored server may build a version number again with
+    #: other content, and the till tells them apart by it
+    sha256: str | None = None
     articles: dict[str, dict[str, Any]] = field(default_factory=dict)
     barcodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     cashiers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -210,6 +213,7 @@ class SnapshotStore:
             raise SnapshotRejected(
                 "other_server", f"snapshot of server {cat.server_id}, not {expected_server_id}"
             )
+        cat.sha256 = got
         self.dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self._incoming, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
@@ -240,7 +244,9 @@ class SnapshotStore:
             except FileNotFoundError:
                 continue
             try:
-                return Catalogue.from_bytes(data)
+                cat = Catalogue.from_bytes(data)
+                cat.sha256 = hashlib.sha256(data).hexdigest()
+                return cat
             except SnapshotRejected as e:
                 log.error("snapshot %s unreadable (%s): trying the previous one", path.name, e)
         return None

@@ -1,9 +1,11 @@
 """Sending the outbox to the server: the online drain and the batch upload.
 
 The server answers each record alone (stored, duplicate, conflict,
-quarantined) and the highest seq it holds contiguously. `outbox.acked` only
-moves forward, over records the server holds; a record it kept aside counts
-as held, so one bad record never blocks the queue behind it.
+quarantined) and the highest seq it holds contiguously. `outbox.acked` moves
+forward over records the server holds; a record it kept aside counts as held,
+so one bad record never blocks the queue behind it. It moves back only when
+the server says it holds less than that (`Till.server_holds`: a server
+restored from a backup), and those sales go again.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ def drain(till: Till) -> bool:
                 statuses = statuses_of(batch, answer)
                 _report_kept_aside(till, batch, statuses)
                 box.mark_acked(advance(box.acked, batch, statuses, answer.get("contiguous_seq")))
+                till.server_holds(answer.get("contiguous_seq"))
         except ServerError as e:
             till.on_lost(f"sending a sale failed: {e.message}")
             return False
@@ -147,6 +150,7 @@ class Uploader:
             box.mark_acked(advance(before, batch, statuses, answer.get("contiguous_seq")))
             if box.acked == before:
                 return self._interrupted(f"the server did not take sale {before + 1}")
+            t.server_holds(answer.get("contiguous_seq"))  # less than it acknowledged once?
             self.sent += _passed(batch, box.acked)
             self.total = self.sent + box.pending_count
             t.bus.publish("upload_progress", sent=self.sent, total=self.total)

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -177,6 +178,23 @@ def test_pending_sales_text(server):
     assert till.http.get("/health", headers={"X-Till-Last-Seq": "9"}).status_code == 200
     out = autonome("server", "pending", "--data", str(server.data))
     assert f"till {till.till_id}: sales 4-6, 8-9 pending" in out
+
+
+def test_health_tells_a_till_what_is_held_and_how_far_its_clock_is_off(server):
+    till = Till(server, "held")
+    recs = till.maker.many(5)
+    assert till.http.get("/health").json()["contiguous_seq"] == 0
+    for rec in recs[:3]:  # online, one PUT each
+        assert till.put(rec).status_code == 201
+    till.upload([recs[4]])
+    health = till.http.get("/health").json()
+    assert health["contiguous_seq"] == 3 and "clock_offset_s" not in health
+    assert "contiguous_seq" not in httpx.get(f"{server.url}{API}/health").json()  # no till
+    slow = datetime.now(UTC) - timedelta(hours=2)
+    r = till.http.get("/health", headers={"X-Till-Time": slow.isoformat()})
+    assert abs(r.json()["clock_offset_s"] + 7200) < 5, r.json()
+    bad = till.http.get("/health", headers={"X-Till-Time": "yesterday"})
+    assert (bad.status_code, bad.json()["error"]) == (400, "bad_header")
 
 
 def test_malformed_json_gets_a_clear_error(server):

@@ -52,3 +52,19 @@ def test_pending_from_received_sales_and_the_last_seq_a_till_reported(store):
         f"till {t1}: sale 9 pending",
         f"till {t2}: sale 3 pending",
     ]
+
+
+def test_the_contiguous_seq_is_walked_a_window_at_a_time(store, monkeypatch):
+    import appliance.server.gaps as gaps
+
+    monkeypatch.setattr(gaps, "WALK", 3)
+    t1, _ = enrol(store, create_code(store), "caisse 1")
+    recs = SaleMaker(t1).many(12)
+    ingest_batch(store, t1, recs[:7] + recs[8:], contiguous=False)
+    with store.read() as conn:
+        assert gaps.contiguous_from(conn, t1, 0) == 7  # across two full windows, then a gap
+        assert gaps.contiguous_from(conn, t1, 7) == 7
+    ingest_batch(store, t1, [recs[7]], contiguous=False)
+    with store.read() as conn:
+        assert gaps.contiguous_from(conn, t1, 7) == 12
+        assert gaps.contiguous_from(conn, t1, 0) == 12

@@ -271,6 +271,21 @@ def test_events_log_keeps_events_and_an_upload_cursor(tmp_path):
     log.close()
 
 
+def test_the_cursor_goes_back_when_the_server_holds_less(tmp_path):
+    """A server restored from a backup: the sales above what it holds are pending again."""
+    fill(tmp_path, 6)
+    box = Outbox.open(tmp_path)
+    box.mark_acked(6)
+    assert box.pending_count == 0
+    assert box.rewind_acked(6) is None and box.rewind_acked(9) is None  # not below: nothing
+    assert box.rewind_acked(2) == 6
+    assert [e.seq for e in box.pending()] == [3, 4, 5, 6]
+    box.close()
+    box = Outbox.open(tmp_path)
+    assert box.acked == 2  # persisted
+    box.close()
+
+
 def test_a_cursor_that_cannot_be_written_moves_in_memory(tmp_path, monkeypatch):
     """Disk full: outbox.acked cannot be replaced; the cursor moves all the same (sending
     a held sale again is harmless) and is written at the next move."""
@@ -291,3 +306,29 @@ def test_a_cursor_that_cannot_be_written_moves_in_memory(tmp_path, monkeypatch):
     box.mark_acked(3)  # the same value: written now
     assert (tmp_path / "outbox.acked").read_text().strip() == "3" and not box.acked_unsaved
     box.close()
+
+
+def test_a_hole_the_server_cannot_fill_is_known(tmp_path):
+    """An unreadable line naming no seq: the server's contiguous seq stops before it."""
+    fill(tmp_path, 5)
+    path = tmp_path / "outbox.log"
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join([*lines[:2], b"0123456789abcdef garbage\n", *lines[2:]]))
+    box = Outbox.open(tmp_path)
+    assert [(e.seq, e.after_seq) for e in box.kept_aside] == [(None, 2)]
+    assert box.hole_after(2) and not box.hole_after(1)
+    assert box.last_record()["seq"] == 5
+    box.close()
+
+
+def test_events_can_be_sent_again_from_the_start(tmp_path):
+    log = EventLog.open(tmp_path, till_id=2)
+    log.record("boot")
+    log.record("shutdown")
+    _, end = log.unsent()
+    log.mark_sent(end)
+    assert log.unsent()[0] == [] and log.last_type() == "shutdown"
+    log.rewind()
+    assert [e["type"] for e in log.unsent()[0]] == ["boot", "shutdown"]
+    log.close()
+    assert EventLog.open(tmp_path, till_id=2).sent == 0

@@ -107,7 +107,7 @@ class FakeClient:
         self.jobs.append(job)
         return {"status": "queued"}
 
-    def health(self, last_seq=None):
+    def health(self, last_seq=None, till_time=None):
         self._check("health")
         return {"status": "ok", "server_id": "srv-1", "snapshot": {"version": 1}}
 
@@ -496,3 +496,32 @@ def test_a_start_after_a_crash_names_the_last_sale_recorded(rig):
     rig.new_till()  # stopped cleanly this time
     assert named(rig.events, "boot")[-1]["clean_stop"] is True
     assert len(named(rig.events, "recovered")) == 1
+
+
+def test_a_server_holding_less_than_acknowledged_gets_the_sales_again(rig):
+    till = online(rig)
+    sold = [sell(till) for _ in range(5)]
+    assert drain(till) and till.outbox.acked == 5
+    _, end = till.events.unsent()
+    till.events.mark_sent(end)
+    rig.fake.sales = {r["sale_id"]: r for r in sold[:2]}  # restored from last night's backup
+    till.server_holds(2)
+    told = named(rig.events, "resend")[-1]
+    assert (told["acked"], told["was"], told["pending"]) == (2, 5, 3)
+    assert till.outbox.acked == 2 and till.events.sent == 0
+    assert [e["type"] for e in till.events.all()][-1] == "acked_rewound"
+    assert drain(till) and till.outbox.acked == 5
+    assert set(rig.fake.sales) == {r["sale_id"] for r in sold}
+    till.server_holds(2)  # the same answer again: a hole it cannot fill, not sent twice
+    till.server_holds(7)  # more than acknowledged: nothing to do
+    till.server_holds(True)
+    assert till.outbox.acked == 5 and len(named(rig.events, "resend")) == 1
+
+
+def test_the_cashier_hears_of_a_clock_off_once_per_change(rig):
+    till = online(rig)
+    for offset in (2, -18000, -17990, -18100, 3, 5):
+        till.clock_seen(offset)
+    told = [(e["offset_s"], e["message"]) for e in named(rig.events, "clock_off")]
+    assert [o for o, _ in told] == [-18000, -18100, 3]
+    assert "5 h 00 min behind" in told[0][1] and "right again" in told[2][1]
