@@ -36,7 +36,11 @@ from sqlalchemy import (
     select,
 )
 
-__all__ = ["Store", "metadata", "now_iso", "open_store", "sqlite_url"]
+__all__ = ["MAX_INT", "Store", "metadata", "now_iso", "open_store", "sqlite_url"]
+
+#: The largest integer SQLite stores: an id, seq or version above it is refused at the door
+#: (422), not taken to the database (OverflowError).
+MAX_INT = 2**63 - 1
 
 metadata = MetaData()
 
