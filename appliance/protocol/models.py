@@ -46,6 +46,8 @@ __all__ = [
     "TillEvent",
 ]
 
+#: A till id or a seq: from 1 to the largest integer the store's journal (SQLite) holds.
+Number = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
 Cents = Annotated[StrictInt, Field(ge=0, le=10**11)]
 SignedCents = Annotated[StrictInt, Field(ge=-(10**11), le=10**11)]
 VatBp = Annotated[StrictInt, Field(ge=0, le=10000)]
@@ -116,8 +118,8 @@ class SaleRecord(_Wire):
     kind: Literal["sale"]
     v: Literal[1]
     sale_id: Ident
-    till_id: Annotated[StrictInt, Field(ge=1)]
-    seq: Annotated[StrictInt, Field(ge=1)]
+    till_id: Number
+    seq: Number
     closed_at: str
     cashier_id: Annotated[str, Field(max_length=64)]
     mode: Literal["online", "autonomous"]
@@ -186,7 +188,7 @@ class BatchResult(_Wire):
 class TillEvent(_Wire):
     kind: Literal["event"] = "event"
     event_id: Ident
-    till_id: Annotated[StrictInt, Field(ge=1)]
+    till_id: Number
     at: str
     type: Annotated[str, Field(min_length=1, max_length=64)]
     data: dict[str, Any] = Field(default_factory=dict)
@@ -289,7 +291,7 @@ class PrintLine(_Wire):
 
 class PrintJob(_Wire):
     job_id: Ident
-    till_id: Annotated[StrictInt, Field(ge=1)]
+    till_id: Number
     table: Annotated[str, Field(max_length=32)] | StrictInt | None = None
     covers: Annotated[StrictInt, Field(ge=0, le=999)] | None = None
     note: Annotated[str, Field(max_length=500)] = ""

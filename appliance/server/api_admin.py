@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -15,18 +15,27 @@ from .journal import conflict_list, integrity_list, journal_page, quarantine_lis
 from .printing import job_list
 from .reports import ReportError, close_day, x_report
 from .shop import Caller, admin, any_caller, shop_of
+from .storage import MAX_INT
 
 __all__ = ["router"]
 
 router = APIRouter()
 
 
+def _object(body: bytes, shape: str) -> dict[str, Any]:
+    """An optional JSON object body: {} when there is none, 422 when it is not an object."""
+    doc = parse_json(body) if body else {}
+    if not isinstance(doc, dict):
+        raise ApiError(422, "invalid", f"the body is not a JSON object: {shape}")
+    return doc
+
+
 @router.get("/journal")
 def journal(
     request: Request,
     caller: Caller = Depends(any_caller),
-    till_id: int | None = Query(None, ge=1),
-    after_seq: int = Query(0, ge=0),
+    till_id: int | None = Query(None, ge=1, le=MAX_INT),
+    after_seq: int = Query(0, ge=0, le=MAX_INT),
     limit: int = Query(500, ge=1, le=5000),
 ) -> dict[str, Any]:
     if caller.kind == "till":
@@ -54,9 +63,8 @@ def report_x(
 
 @router.post("/reports/z")
 async def report_z(request: Request, _: Caller = Depends(admin)) -> JSONResponse:
-    body = await request.body()
-    doc = parse_json(body) if body.strip() else {}
-    day = doc.get("day") if isinstance(doc, dict) else None
+    doc = _object(await request.body(), 'give the day as {"day": "YYYY-MM-DD"}, or nothing')
+    day = doc.get("day")
     if day is not None and not isinstance(day, str):
         raise ApiError(422, "bad_day", 'give the day as {"day": "YYYY-MM-DD"}')
     try:
@@ -88,9 +96,8 @@ def tills(request: Request, _: Caller = Depends(admin)) -> list[dict[str, Any]]:
 
 @router.post("/enrolment-codes", status_code=201)
 async def new_code(request: Request, _: Caller = Depends(admin)) -> dict[str, Any]:
-    body = await request.body()
-    doc = parse_json(body) if body.strip() else {}
-    name = doc.get("name", "") if isinstance(doc, dict) else ""
+    doc = _object(await request.body(), 'give the name as {"name": "..."}, or nothing')
+    name = doc.get("name", "")
     if not isinstance(name, str) or len(name) > 64:
         raise ApiError(422, "invalid", "name: a text of at most 64 characters")
     code = await run_in_threadpool(create_code, shop_of(request).store, name)
@@ -99,7 +106,9 @@ async def new_code(request: Request, _: Caller = Depends(admin)) -> dict[str, An
 
 
 @router.post("/tills/{till_id}/revoke")
-def revoke_till(till_id: int, request: Request, _: Caller = Depends(admin)) -> dict[str, Any]:
+def revoke_till(
+    request: Request, till_id: int = Path(ge=1, le=MAX_INT), _: Caller = Depends(admin)
+) -> dict[str, Any]:
     if not revoke(shop_of(request).store, till_id):
         raise ApiError(404, "unknown_till", f"there is no till {till_id}")
     return {"till_id": till_id, "revoked": True}

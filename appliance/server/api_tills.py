@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -40,7 +40,7 @@ from .ingest import Outcome, ingest_batch
 from .printing import PrintRefused, submit_job
 from .shop import Caller, any_caller, caller_or_none, shop_of, till
 from .snapshot import latest_snapshot, snapshot_path
-from .storage import now_iso, till_events
+from .storage import MAX_INT, now_iso, till_events
 
 __all__ = ["router", "sale_answer"]
 
@@ -77,11 +77,15 @@ def health(request: Request, caller: Caller | None = Depends(caller_or_none)) ->
         last_seq = None
         if raw is not None:
             try:
-                last_seq = max(int(raw), 0)
+                last_seq = int(raw)
             except ValueError:
+                last_seq = -1
+            if not 0 <= last_seq <= MAX_INT:
                 raise ApiError(
-                    400, "bad_header", f"{TILL_LAST_SEQ_HEADER} must be a whole number"
-                ) from None
+                    400,
+                    "bad_header",
+                    f"{TILL_LAST_SEQ_HEADER} must be a whole number from 0 to {MAX_INT}",
+                )
         shop.contact(caller.till_id or 0, last_seq)
     answer = {
         "status": "ok",
@@ -258,7 +262,9 @@ def snapshot_meta(request: Request, _: Caller = Depends(any_caller)) -> dict[str
 
 
 @router.get("/snapshot/{version}")
-def snapshot_file(version: int, request: Request, _: Caller = Depends(any_caller)):
+def snapshot_file(
+    request: Request, version: int = Path(ge=1, le=MAX_INT), _: Caller = Depends(any_caller)
+):
     shop = shop_of(request)
     meta = latest_snapshot(shop.store, version)
     path = snapshot_path(shop.data, version)

@@ -33,7 +33,15 @@ from appliance.protocol import SaleRecord
 
 from .faults import crash_point
 from .gaps import advance_contiguous
-from .storage import Store, integrity_events, now_iso, quarantine, sale_conflicts, sales
+from .storage import (
+    MAX_INT,
+    Store,
+    integrity_events,
+    now_iso,
+    quarantine,
+    sale_conflicts,
+    sales,
+)
 
 __all__ = [
     "HTTP_STATUS",
@@ -210,7 +218,15 @@ def _verify(item: dict[str, Any], plain: bool) -> bool:
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An integer the journal can hold (a seq, a till id), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and -MAX_INT <= value <= MAX_INT:
+        return value
+    return None
+
+
+def _around(seq: int) -> tuple[int, int]:
+    """The seqs before and after `seq` whose links matter, within what the journal holds."""
+    return max(seq - 1, -MAX_INT), min(seq + 1, MAX_INT)
 
 
 class _Group:
@@ -432,7 +448,7 @@ def _prefetch(conn: Connection, group: _Group, batches: dict[int, _Batch], jobs:
                 ids.add(r["sale_id"])
             seq = _int(r.get("seq"))
             if seq is not None:
-                seqs.update((seq - 1, seq, seq + 1))
+                seqs.update((*_around(seq), seq))
     id_list = sorted(ids)
     for i in range(0, len(id_list), _CHUNK):
         chunk = id_list[i : i + _CHUNK]
@@ -449,7 +465,8 @@ def _prefetch(conn: Connection, group: _Group, batches: dict[int, _Batch], jobs:
             seq = _int(r.get("seq")) if isinstance(r, dict) else None
             if seq is not None and job.till_id in batches:
                 lo, hi = ranges.get(job.till_id, (seq, seq))
-                ranges[job.till_id] = (min(lo, seq - 1), max(hi, seq + 1))
+                before, after = _around(seq)
+                ranges[job.till_id] = (min(lo, before), max(hi, after))
     if sum(hi - lo + 1 for lo, hi in ranges.values()) <= 4 * len(seqs):
         spans = list(ranges.items())
         for i in range(0, len(spans), _CHUNK // 4):
