@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo drill test lint bench campaign venv clean
+.PHONY: demo drill test lint bench campaign fuzz venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ bench: $(STAMP)
 N ?= 200
 campaign: $(STAMP)
 	$(PY) -m testbed.campaign -n $(N) $(if $(SEED),--seed $(SEED))
+
+# the fuzz tests alone, more cases and a seed of their own (printed; AUTONOME_FUZZ_SEED=S replays)
+CASES ?= 20000
+fuzz: $(STAMP)
+	AUTONOME_FUZZ_CASES=$(CASES) AUTONOME_FUZZ_EXAMPLES=2000 \
+	AUTONOME_FUZZ_SEED=$${AUTONOME_FUZZ_SEED:-random} $(PY) -m pytest -q -s -o timeout=3600 tests/fuzz
 
 clean:
 	rm -rf $(VENV) .pytest_cache
