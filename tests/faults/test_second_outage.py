@@ -27,6 +27,7 @@ def test_the_upload_question_comes_back_after_each_outage(store, new_till, cable
     wire = cable(store)
     till = new_till(store, wire.url).online(wire.url)
     sold = [till.sell(barcodes[:1])]
+    till.wait_event("synced", acked=1, timeout=10, past=True)  # not cut mid-sending
     sold += _outage(till, wire, barcodes, 1)
     sold += _outage(till, wire, barcodes, 5)  # the same run: asked again
     assert_exactly_once(store, till.till_id, sold)
