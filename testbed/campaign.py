@@ -30,6 +30,7 @@ import json
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -51,11 +52,19 @@ __all__ = ["Campaign", "Ledger", "Tally", "judge", "main"]
 TILLS = ("till1", "till2", "till3")
 PORT = 8470
 SETTLE_S = 45.0  # after healing, every till is online with nothing pending within this
+RETRY_PAY = ("question_pending", "not_ready", "outbox_write_failed")  # pay again after these
 STEP_S = 20.0  # one step of a sale (a scan, a payment) answers within this
 
 #: The faults, by kind. A scenario draws one, sometimes two of them.
 SERVER_FAULTS = ("server_cable", "server_black_hole", "server_kill", "server_crash_commit")
-TILL_FAULTS = ("till_cable", "till_kill_mid_sale", "till_kill_in_flight", "till_kill_upload")
+TILL_FAULTS = (
+    "till_cable",
+    "till_kill_mid_sale",
+    "till_kill_in_flight",
+    "till_kill_upload",
+    "till_crash_before_append",  # the till's own crash points (AUTONOME_CRASH_AT)
+    "till_crash_after_append",
+)
 FAULTS = SERVER_FAULTS + TILL_FAULTS
 
 
@@ -120,6 +129,7 @@ class Cashier:
         self.logged_in = False
         self.kill_on_upload = False  # SIGKILL once the first batch of an upload is taken
         self.killed_in_upload = 0
+        self.armed = False  # started with a crash point: its next payment kills it
 
     # -- events -----------------------------------------------------------------------------
     def _see(self, ev: dict[str, Any]) -> bool:
@@ -172,8 +182,9 @@ class Cashier:
             self._see(ev)
 
     # -- life -------------------------------------------------------------------------------
-    def start(self) -> None:
-        self.till.start()
+    def start(self, env: dict[str, str] | None = None) -> None:
+        self.till.start(env=env)
+        self.armed = bool(env)
         self.mode = "DISCOVERING"
         self.logged_in = False
         self.later = False
@@ -191,6 +202,15 @@ class Cashier:
     def kill(self) -> None:
         self.till.kill()
         self.logged_in = False
+
+    def dead_soon(self, within: float = 5.0) -> bool:
+        """Its output ended: has the process exited (reaped a moment after)?"""
+        proc = self.till.proc
+        if proc is None:
+            return True
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(within)
+        return proc.poll() is not None
 
     @property
     def alive(self) -> bool:
@@ -232,11 +252,25 @@ class Cashier:
                 self.ledger.in_doubt.add(self._last_seq() + 1)
                 self.kill()
                 return "killed"
+            if self.armed:  # it dies at its crash point, the sale recorded or not
+                self.ledger.in_doubt.add(self._last_seq() + 1)
+                try:
+                    ev = self.wait({"sale_closed", "error"})
+                except Stuck:
+                    if not self.dead_soon():
+                        raise
+                    self.armed = self.logged_in = False
+                    return "killed"
+                self.ledger.in_doubt.discard(self._last_seq())
+                if ev["event"] == "sale_closed" or ev.get("code") not in RETRY_PAY:
+                    raise Stuck(f"{self.till.name}: went past its crash point: {ev}")
+                time.sleep(0.2)
+                continue
             ev = self.wait({"sale_closed", "error"})
             if ev["event"] == "sale_closed":
                 self.ledger.acked[ev["seq"]] = ev
                 return "sold"
-            if ev.get("code") not in ("question_pending", "not_ready", "outbox_write_failed"):
+            if ev.get("code") not in RETRY_PAY:
                 raise Stuck(f"{self.till.name}: payment refused: {ev}")
             time.sleep(0.2)
         raise Stuck(f"{self.till.name}: the payment never went through")
@@ -280,7 +314,7 @@ class Cashier:
             try:
                 st = self.status()
             except Stuck:
-                if self.alive:
+                if not self.dead_soon():
                     raise
                 continue  # killed during its upload: started again above
             if st["mode"] == "ONLINE" and st["pending"] == 0 and not st.get("question"):
@@ -423,6 +457,12 @@ class Campaign:
             return lambda: lan.cable(victim, plugged=True)
         if kind in ("till_kill_mid_sale", "till_kill_in_flight"):
             kill_at[victim] = kind.removeprefix("till_kill_")
+            return lambda: self.restart(victim)
+        if kind.startswith("till_crash_"):
+            c = self.cashiers[victim]
+            c.kill()
+            c.start(env={"AUTONOME_CRASH_AT": "till_" + kind.removeprefix("till_crash_")})
+            c.login()
             return lambda: self.restart(victim)
         if kind == "till_kill_upload":
             self.cashiers[victim].kill_on_upload = True  # at its first batch acknowledged
