@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 from pathlib import Path
 
 __all__ = ["atomic_write", "checksum", "encode_line", "fsync_dir", "read_int", "split_line"]
+
+log = logging.getLogger(__name__)
 
 
 def fsync_dir(path: Path) -> None:
@@ -45,12 +48,22 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
 
 
 def read_int(path: Path, default: int = 0) -> int:
-    """An integer kept alone in a small file (a cursor); `default` when absent."""
+    """A whole number kept alone in a small file (a cursor); `default` when absent,
+    and when damaged (not a number from 0): the cursors are written atomically, so
+    only the disk damages them, and starting again from the default only sends
+    again what the server already holds (it answers duplicates)."""
     try:
-        text = Path(path).read_text().strip()
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         return default
-    return int(text) if text else default
+    text = raw.strip()
+    if not text:
+        return default
+    if not text.isdigit() or len(text) > 19:
+        name = Path(path).name
+        log.warning("%s is damaged (%r): starting again from %d", name, raw[:40], default)
+        return default
+    return int(text)
 
 
 def checksum(payload: bytes) -> bytes:

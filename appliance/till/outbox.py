@@ -112,12 +112,8 @@ class Outbox:
         last_raw_hash: str | None = None
 
         def flush_raws(next_seq: int | None) -> None:
-            gap = None if next_seq is None else next_seq - prev_seq - 1
-            for i, (off, length, raw) in enumerate(raws):
-                m = _SEQ.search(raw)
-                seq = int(m.group(1)) if m else None
-                if seq is None or seq <= prev_seq or (next_seq is not None and seq >= next_seq):
-                    seq = prev_seq + 1 + i if gap is None or gap == len(raws) else None
+            seqs = _raw_seqs([raw for _, _, raw in raws], prev_seq, next_seq)
+            for (off, length, raw), seq in zip(raws, seqs, strict=True):
                 entry = Entry(off, length, seq, raw=raw, after_seq=prev_seq)
                 self._entries.append(entry)
                 self._keys.append(entry.key)
@@ -256,6 +252,34 @@ class Outbox:
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
+
+
+def _raw_seqs(raws: list[bytes], prev_seq: int, next_seq: int | None) -> list[int | None]:
+    """The seqs of unreadable lines found together after the sale `prev_seq` and before
+    the sale `next_seq` (None: at the end), so that each seq between them is held by
+    exactly one line: the server then never waits for a seq nothing will fill.
+
+    Appends are in seq order, so the lines' places say their seqs: at the end, the
+    next ones; in a hole as wide as their number, one each. Only when a damaged line
+    was cut in two (more lines than seqs) does the `"seq": n` a line still shows
+    choose, then the first lines without one take the seqs left."""
+    if next_seq is None:
+        return [prev_seq + 1 + i for i in range(len(raws))]
+    hole = list(range(prev_seq + 1, next_seq))
+    if len(hole) == len(raws):
+        return list(hole)
+    free = set(hole)
+    seqs: list[int | None] = []
+    for raw in raws:
+        m = _SEQ.search(raw)
+        seq = int(m.group(1)) if m and len(m.group(1)) <= 19 else None
+        seqs.append(seq if seq in free else None)
+        free.discard(seq)  # type: ignore[arg-type]
+    left = sorted(free)
+    for i, seq in enumerate(seqs):
+        if seq is None and left:
+            seqs[i] = left.pop(0)
+    return seqs
 
 
 def _parse(payload: bytes) -> dict[str, Any] | None:

@@ -332,3 +332,71 @@ def test_events_can_be_sent_again_from_the_start(tmp_path):
     assert [e["type"] for e in log.unsent()[0]] == ["boot", "shutdown"]
     log.close()
     assert EventLog.open(tmp_path, till_id=2).sent == 0
+
+
+# -- found by fuzzing (tests/fuzz/test_till_readers.py) ----------------------------------
+def _held(box: Outbox) -> list[int]:
+    return sorted(e.seq for e in box.pending() if e.seq is not None)
+
+
+def test_a_damaged_line_cut_in_two_holds_its_seq_once(tmp_path):
+    # A newline in the middle of sale 2's line: two unreadable lines. Both took seq 2
+    # (the first from its place, the second from its text), and a cut elsewhere left
+    # a seq held by none: the server would have waited for it forever.
+    fill(tmp_path, 3)
+    path = tmp_path / "outbox.log"
+    lines = path.read_bytes().splitlines(keepends=True)
+    for at in (20, len(lines[1]) // 2, len(lines[1]) - 5):
+        cut = lines[1][:at] + b"\n" + lines[1][at:]
+        path.write_bytes(b"".join([lines[0], cut, lines[2]]))
+        box = Outbox.open(tmp_path)
+        assert len(box.kept_aside) == 2 and box.last_seq == 3
+        assert _held(box) == [1, 2, 3], at
+        box.close()
+    # the same at the end of the log: the two lines take the next two seqs
+    path.write_bytes(b"".join([lines[0], lines[1][:20], b"\n", lines[1][20:]]))
+    box = Outbox.open(tmp_path)
+    assert box.last_seq == 3 and _held(box) == [1, 2, 3]
+    box.close()
+
+
+def test_unreadable_lines_at_the_end_take_the_next_seqs_whatever_they_show(tmp_path):
+    # Sale 3 damaged where its seq is written ("seq":3 -> "seq":93): at the end of the
+    # log its place says 3; taken from the text, seqs 3..92 were pending for ever.
+    fill(tmp_path, 3)
+    path = tmp_path / "outbox.log"
+    data = path.read_bytes()
+    last = data.rindex(b'"seq":3')
+    path.write_bytes(data[:last] + b'"seq":93' + data[last + 7 :] + b"garbage\n")
+    box = Outbox.open(tmp_path)
+    assert [e.seq for e in box.kept_aside] == [3, 4]
+    assert box.last_seq == 4 and _held(box) == [1, 2, 3, 4]
+    box.append(sale_record(box))
+    box.close()
+
+
+def test_a_damaged_line_showing_a_seq_of_thousands_of_digits_is_kept_aside(tmp_path):
+    fill(tmp_path, 2)
+    with open(tmp_path / "outbox.log", "ab") as f:
+        f.write(b'0123456789abcdef {"seq":' + b"9" * 5000 + b"}\n")
+    box = Outbox.open(tmp_path)  # int() refuses strings of over 4300 digits
+    assert [e.seq for e in box.kept_aside] == [3]
+    box.close()
+
+
+@pytest.mark.parametrize("cursor", [b"\x80", b"\x00", b"-3", b"12a", b"9" * 5000])
+def test_a_damaged_cursor_starts_again_from_zero(tmp_path, cursor):
+    # outbox.acked and events.sent are replaced atomically: only the disk damages them.
+    # From 0 the till sends again what the server holds; it answers duplicates.
+    fill(tmp_path, 3)
+    (tmp_path / "outbox.acked").write_bytes(cursor)
+    box = Outbox.open(tmp_path)
+    assert box.acked == 0 and [e.seq for e in box.pending()] == [1, 2, 3]
+    box.close()
+    ev = EventLog.open(tmp_path, 2)
+    ev.record("boot")
+    ev.close()
+    (tmp_path / "events.sent").write_bytes(cursor)
+    ev = EventLog.open(tmp_path, 2)
+    assert ev.sent == 0 and len(ev.unsent()[0]) == 1
+    ev.close()
