@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, func, select
 
 from appliance.domain import hash_pin, rate_label
 
+from .identity import META_KEY, check_identity
 from .storage import (
     Store,
     articles,
@@ -71,6 +72,8 @@ class CatalogueData:
     screens: list[dict[str, Any]] = field(default_factory=list)  # name, colour, buttons[...]
     cashiers: list[dict[str, Any]] = field(default_factory=list)  # id, name, role, pin
     printers: list[dict[str, Any]] = field(default_factory=list)
+    #: the store's identity for the receipts (see identity.py); None keeps the stored one
+    store: dict[str, Any] | None = None
 
 
 def load_catalogue(store: Store, data: CatalogueData) -> None:
@@ -107,6 +110,9 @@ def load_catalogue(store: Store, data: CatalogueData) -> None:
                 conn.execute(screen_buttons.insert(), buttons)
         if cashier_rows:
             conn.execute(cashiers.insert(), cashier_rows)
+        if data.store is not None:
+            identity = orjson.dumps(check_identity(data.store)).decode()
+            store.set_meta(conn, META_KEY, identity)
         for p in data.printers:
             conn.execute(
                 printers.insert().values(

@@ -13,6 +13,7 @@ autonome server report x|z --data DIR [--day YYYY-MM-DD] [--json]
 autonome server journal --data DIR [--till N] [--json]
 autonome server tills --data DIR
 autonome server backup --data DIR OUT   (a consistent copy while the server runs)
+autonome server store --data DIR [--name N] [--address LINE ...] [--siret S] ...
 autonome snapshot build --data DIR
 """
 
@@ -29,6 +30,9 @@ from typing import Any
 
 from appliance.domain import format_cents, rate_label
 from appliance.protocol import DEFAULT_PORT
+
+from .config import DataDir
+from .identity import IDENTITY_FIELDS
 
 __all__ = ["main", "snapshot_main"]
 
@@ -93,6 +97,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     _data_arg(bk)
     bk.add_argument("out", type=Path, help="the backup folder to create")
+    st = sub.add_parser(
+        "store", help="show or change the store's identity printed on receipts (name, SIRET...)"
+    )
+    _data_arg(st)
+    for key, what in IDENTITY_FIELDS.items():
+        flag = f"--{key.replace('_', '-')}"
+        if key == "address":
+            st.add_argument(flag, action="append", metavar="LINE", help=what + "; repeat it")
+        else:
+            st.add_argument(flag, help=what + " ('' clears it)")
+    st.add_argument("--json", action="store_true")
     return p
 
 
@@ -113,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         "journal": _journal,
         "tills": _tills,
         "backup": _backup,
+        "store": _store_identity,
     }
     if a.command is None:
         _parser().print_help()
@@ -125,6 +141,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # -- commands -----------------------------------------------------------------------
+def _store_identity(a: argparse.Namespace) -> int:
+    """Show the identity, after changing the fields given; tills get it at the next snapshot."""
+    from .identity import StoreIdentityError, read_identity, set_identity
+    from .storage import open_store
+
+    data = DataDir(a.data)
+    if not data.exists():
+        raise FileNotFoundError(f"no server data folder in {a.data} (autonome server init)")
+    store = open_store(data.db_url, create=False)
+    try:
+        changes = {k: getattr(a, k) for k in IDENTITY_FIELDS if getattr(a, k, None) is not None}
+        try:
+            identity = set_identity(store, changes) if changes else read_identity(store)
+        except StoreIdentityError as e:
+            print(f"autonome server store: {e}; nothing changed", file=sys.stderr)
+            return 2
+    finally:
+        store.close()
+    if a.json:
+        print(json.dumps(identity, ensure_ascii=False, indent=2))
+        return 0
+    for key in IDENTITY_FIELDS:
+        value = identity.get(key)
+        shown = " / ".join(value) if isinstance(value, list) else value
+        print(f"{key:<11} {shown if shown else '(not set)'}")
+    if changes:
+        print("tills print it from their next snapshot (autonome snapshot build, or tonight)")
+    return 0
+
+
 def _init(a: argparse.Namespace) -> int:
     from .bootstrap import AlreadyInitialised, init_data_dir
     from .catalogue import CatalogueData

@@ -119,6 +119,17 @@ PRINTERS: list[dict[str, Any]] = [
 
 VAT_RATES = [2000, 1000, 550, 210]
 
+#: a made-up bakery; the SIRET has a valid check digit, the VAT number matches its SIREN
+STORE = {
+    "name": "Boulangerie du Canal",
+    "address": ["12 quai de Jemmapes", "75010 Paris"],
+    "siret": "73282932000074",
+    "vat_number": "FR44732829320",
+    "phone": "01 42 00 00 00",
+    "timezone": "Europe/Paris",
+    "footer": "Merci de votre visite, à bientôt !",
+}
+
 
 def ean13(first12: str) -> str:
     return first12 + ean13_check_digit(first12)
@@ -132,6 +143,7 @@ def _base(data: CatalogueData) -> None:
     ]
     data.cashiers = [{"id": i, "name": n, "role": r, "pin": p} for i, n, r, p in CASHIERS]
     data.printers = [dict(p) for p in PRINTERS]
+    data.store = dict(STORE)
 
 
 def _screens(data: CatalogueData, per_page: int, favourites: list[str]) -> None:

@@ -28,6 +28,7 @@ from appliance.protocol.signing import sign
 
 from .catalogue import printer_list, screen_list
 from .config import DataDir, fsync_dir
+from .identity import META_KEY as IDENTITY_KEY
 from .storage import (
     Store,
     articles,
@@ -99,6 +100,7 @@ def snapshot_document(store: Store, version: int, server_id: str, built_at: str)
             for c in conn.execute(select(categories).order_by(categories.c.position))
         ]
         screen_rows = screen_list(conn)
+        identity = store.get_meta(conn, IDENTITY_KEY)
         printer_rows = printer_list(conn)
     meta = {
         "version": version,
@@ -106,6 +108,7 @@ def snapshot_document(store: Store, version: int, server_id: str, built_at: str)
         "server_id": server_id,
         "articles": len(article_rows),
         "categories": category_rows,
+        "store": orjson.loads(identity) if identity else {},
     }
     return {
         "meta": _table([meta]),

@@ -65,6 +65,11 @@ class Catalogue:
     barcodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     cashiers: dict[str, dict[str, Any]] = field(default_factory=dict)
     screens: list[dict[str, Any]] = field(default_factory=list)
+    #: the store's identity for the receipts (name, address, siret, vat_number, phone,
+    #: timezone, footer; any may be missing), from the snapshot's meta
+    store: dict[str, Any] = field(default_factory=dict)
+    printers: list[dict[str, Any]] = field(default_factory=list)
+    categories: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_document(cls, doc: Any) -> Catalogue:
@@ -90,6 +95,10 @@ class Catalogue:
             if cid is not None:
                 cat.cashiers[str(cid)] = row
         cat.screens = _rows(doc, "screens")
+        cat.printers = _rows(doc, "printers")
+        store, categories = meta[0].get("store"), meta[0].get("categories")
+        cat.store = store if isinstance(store, dict) else {}
+        cat.categories = categories if isinstance(categories, list) else []
         return cat
 
     def _index_slowly(self, doc: dict[str, Any]) -> None:
