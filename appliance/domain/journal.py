@@ -27,6 +27,14 @@ class EventType(StrEnum):
     ACKED_REWOUND = "acked_rewound"
     #: written by the server: a till's clock is off the server's (offset in seconds)
     CLOCK_OFF = "clock_off"
+    #: the cash drawer was opened: for a cash sale (`sale_id`, `seq`) or by a manager
+    #: (`reason`); `cashier_id` either way. The till opens it on no other occasion.
+    DRAWER_OPENED = "drawer_opened"
+    #: a sale's receipt did not print (`state` not_printed or uncertain, `problems`);
+    #: the sale itself is in the outbox
+    RECEIPT_NOT_PRINTED = "receipt_not_printed"
+    #: a copy of a receipt was printed, marked DUPLICATA (`sale_id`, `seq`, `copy`)
+    RECEIPT_REPRINTED = "receipt_reprinted"
 
 
 def make_event(

@@ -276,6 +276,7 @@ class Selling:
                 seq=record["seq"],
             )
         self.sale = Sale()
+        self.last_sale = record
         self.bus.publish(
             "sale_closed",
             sale_id=record["sale_id"],
@@ -305,7 +306,12 @@ class Selling:
         note: str = "",
         lines: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any] | None:
-        if self.mode not in SERVER_MODES:
+        """Send the order's tickets: lines routed to a direct printer configured on this
+        till are printed by the till itself, in either mode; the others go to the
+        server (only online)."""
+        devices = self.devices
+        direct_here = devices is not None and bool(devices.direct_kitchen)
+        if self.mode not in SERVER_MODES and not direct_here:
             self.error("printers_out_of_reach", PRINTERS_OUT_OF_REACH)
             return None
         with self.lock:
@@ -325,7 +331,29 @@ class Selling:
             "note": note,
             "lines": lines,
         }
-        return self._online_call("print_job", lambda c: c.print_job(job), job_id=job["job_id"])
+        direct, rest = devices.split_kitchen(lines) if direct_here else ({}, lines)
+        if direct:
+            devices.print_kitchen(job, direct)
+            self.bus.publish(
+                "kitchen_printing", job_id=job["job_id"], printers=sorted(direct),
+                lines=sum(len(v) for v in direct.values()),
+            )  # fmt: skip
+        if not rest:
+            return {"job_id": job["job_id"], "status": "printing", "printers": sorted(direct)}
+        if self.mode not in SERVER_MODES:
+            names = ", ".join(f"{ln.get('quantity', 1)} x {ln.get('name', '')}" for ln in rest)
+            self.error(
+                "printers_out_of_reach",
+                f"{PRINTERS_OUT_OF_REACH}: not sent: {names} (the lines of the printers this "
+                f"till reaches itself are printed: {', '.join(sorted(direct))})",
+                job_id=job["job_id"],
+                lines=rest,
+            )
+            return None
+        server_job = {**job, "lines": rest}
+        return self._online_call(
+            "print_job", lambda c: c.print_job(server_job), job_id=job["job_id"]
+        )
 
     def _online_call(self: Till, what: str, call: Any, **extra: Any) -> dict[str, Any] | None:
         if self.mode not in SERVER_MODES:

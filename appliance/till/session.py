@@ -90,6 +90,11 @@ class Till(Selling):
         self.fetcher = SnapshotFetcher(self)
         self.sale = Sale()
         self.cashier: dict[str, Any] | None = None
+        #: the record of the last sale closed in this run (its receipt is printed from it)
+        self.last_sale: dict[str, Any] | None = None
+        #: the scanner, receipt printer, drawer and direct kitchen printers, once
+        #: `devices.TillDevices.attach(till)` hung them here (None: a till without devices)
+        self.devices: Any = None
 
     # -- life ------------------------------------------------------------------
     def open(self) -> None:
@@ -147,6 +152,8 @@ class Till(Selling):
         self.signal(Signal.START)
 
     def stop(self) -> None:
+        if self.devices is not None:
+            self.devices.stop()  # the receipt being printed first
         self.stopping.set()
         self.wake.set()
         for t in self.threads:
@@ -375,6 +382,26 @@ class Till(Selling):
     def fetch_snapshot(self, version: int | None = None) -> bool:
         """Download, check and install the server's snapshot now; True when installed."""
         return self.fetcher.fetch(version)
+
+    # -- devices ---------------------------------------------------------------
+    def reprint_last(self) -> bool:
+        """Print the last sale's receipt again, marked DUPLICATA (in the device thread)."""
+        if self.devices is None:
+            self.error("no_printer", "no receipt printer is configured on this till")
+            return False
+        return bool(self.devices.reprint_last())
+
+    def open_drawer(self, reason: str = "") -> bool:
+        """A manager opens the cash drawer outside a sale; refused to anyone else."""
+        if self.devices is None:
+            self.error("no_drawer", "no cash drawer is configured on this till")
+            return False
+        return bool(self.devices.open_drawer(reason))
+
+    def device_status(self) -> dict[str, Any]:
+        """The devices' state (printer, scanner, drawer, kitchen), also published."""
+        fields = self.devices.device_status() if self.devices is not None else {}
+        return self.bus.publish("device_status", **fields)
 
     # -- status ----------------------------------------------------------------
     def status_fields(self) -> dict[str, Any]:
