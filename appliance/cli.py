@@ -19,6 +19,8 @@ commands:
   till       run a till (till --headless --data DIR) or enrol it (till enroll ...)
   enroll     same as `till enroll`
   drill      the outage drill: server, two tills, a crash, autonomous sales, upload
+  devices    the till's scanner, printer and drawer: list, test-print, open-drawer,
+             scan-test, selftest
   help       this text
 
 `autonome COMMAND --help` tells more.
@@ -53,12 +55,19 @@ def _drill(argv: Sequence[str]) -> int:
     return main(list(argv))
 
 
+def _devices(argv: Sequence[str]) -> int:
+    from appliance.till.devices_cli import main
+
+    return main(list(argv))
+
+
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "server": _server,
     "snapshot": _snapshot,
     "till": _till,
     "enroll": _enroll,
     "drill": _drill,
+    "devices": _devices,
 }
 
 

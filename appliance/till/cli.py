@@ -13,6 +13,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -164,6 +165,9 @@ def headless(argv: list[str]) -> int:
     p.add_argument("--server", help="server URL to try first (mDNS still finds it again)")
     p.add_argument("--mdns-interface", action="append", default=[], metavar="IP")
     p.add_argument("--no-mdns", action="store_true", help="direct probes only")
+    p.add_argument(
+        "--no-devices", action="store_true", help="ignore devices.toml (no scanner, printer...)"
+    )
     p.add_argument("--log-level", default="INFO")
     a = p.parse_args(argv)
     if not a.headless:
@@ -193,6 +197,8 @@ def headless(argv: list[str]) -> int:
     except OutboxBusy as e:
         print(f"autonome till: {e}", file=sys.stderr)
         return 1
+    if not a.no_devices:
+        _attach_devices(till)
     try:
         console.run(sys.stdin)
     except KeyboardInterrupt:
@@ -201,6 +207,24 @@ def headless(argv: list[str]) -> int:
         till.stop()
         console.emit({"event": "bye"})
     return 0
+
+
+def _attach_devices(till: Any) -> None:
+    """The devices of the till's devices.toml; a till whose file is wrong still sells
+    (without them) and says why."""
+    from .devconfig import DevicesConfigError, load_devices
+
+    try:
+        config = load_devices(till.data_dir)
+    except DevicesConfigError as e:
+        log.error("%s", e)
+        till.error("devices_config", f"{e}: the till sells without its devices")
+        return
+    if config.empty:
+        return
+    from .devices import TillDevices
+
+    TillDevices.attach(till, config)
 
 
 def main(argv: list[str] | None = None) -> int:

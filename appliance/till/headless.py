@@ -83,6 +83,14 @@ def _kitchen(t: Till, a: dict[str, Any]) -> None:
     )
 
 
+def _sim_scan(t: Till, a: dict[str, Any]) -> None:
+    code = _get(a, "code", str)
+    scanner = getattr(getattr(t.devices, "sim", None), "scanner", None)
+    if scanner is None:
+        raise CommandError("no_sim_scanner", "this till has no simulated scanner (devices.toml)")
+    scanner.scan(code)
+
+
 COMMANDS: dict[str, Callable[[Till, dict[str, Any]], Any]] = {
     "login": lambda t, a: t.login(
         str(_get(a, "cashier", (str, int))), str(_get(a, "pin", (str, int)))
@@ -100,6 +108,10 @@ COMMANDS: dict[str, Callable[[Till, dict[str, Any]], Any]] = {
     "kitchen": _kitchen,
     "status": lambda t, a: t.status(),
     "upload": lambda t, a: t.upload(),
+    "reprint": lambda t, a: t.reprint_last(),
+    "open_drawer": lambda t, a: t.open_drawer(str(_get(a, "reason", str, ""))),
+    "devices": lambda t, a: t.device_status(),
+    "sim_scan": _sim_scan,
 }
 
 
