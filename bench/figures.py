@@ -25,7 +25,7 @@ import httpx
 import psutil
 
 from appliance.processes import ServerProcess, TillProcess, autonome
-from bench.devices import receipt_render_p99, scanner_decode_p99
+from bench.devices import receipt_render_p99, scan_to_line_p99, scanner_decode_p99
 
 ARTICLES = 100_000
 
@@ -409,5 +409,6 @@ FIGURES = [
     Figure("server_killed_to_question_s", 3.0, "s", question_after_kill),
     Figure("server_hung_to_question_s", 3.0, "s", question_after_hang),
     Figure("scanner_decode_p99_ms", 2.0, "ms", scanner_decode_p99),
+    Figure("scan_to_line_p99_ms", 2.0, "ms", scan_to_line_p99),
     Figure("receipt_render_p99_ms", 20.0, "ms", receipt_render_p99),
 ]
