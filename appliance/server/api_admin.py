@@ -12,6 +12,7 @@ from .enrolment import create_code, list_tills, revoke
 from .errors import ApiError, parse_json
 from .gaps import pending
 from .journal import conflict_list, integrity_list, journal_page, quarantine_list
+from .print_status import printers_view
 from .printing import job_list
 from .reports import ReportError, close_day, x_report
 from .shop import Caller, admin, any_caller, shop_of
@@ -122,3 +123,10 @@ def snapshot_build(request: Request, _: Caller = Depends(admin)) -> dict[str, An
 @router.get("/print-jobs")
 def print_jobs(request: Request, _: Caller = Depends(admin)) -> list[dict[str, Any]]:
     return job_list(shop_of(request).store)
+
+
+@router.get("/printers")
+def printers(request: Request, _: Caller = Depends(admin)) -> list[dict[str, Any]]:
+    """The kitchen and bar printers and their health (ok / down since, last error,
+    tickets waiting), as the spooler last knew it."""
+    return printers_view(shop_of(request).store)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Request
@@ -37,8 +37,9 @@ from .clocks import parse_till_time
 from .enrolment import EnrolmentRefused, enrol
 from .errors import ApiError, parse_json
 from .ingest import Outcome, ingest_batch
-from .printing import PrintRefused, submit_job
-from .shop import Caller, any_caller, caller_or_none, shop_of, till
+from .print_status import job_view
+from .printing import PrintRefused, reprint, submit_job
+from .shop import Caller, Shop, any_caller, caller_or_none, shop_of, till
 from .snapshot import latest_snapshot, snapshot_path
 from .storage import MAX_INT, now_iso, till_events
 
@@ -292,3 +293,46 @@ async def print_job(request: Request, caller: Caller = Depends(till)) -> dict[st
     except PrintRefused as e:
         raise ApiError(e.status, e.code, e.message) from None
     return state
+
+
+JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+def _own_job(shop: Shop, job_id: str, caller: Caller) -> dict[str, Any]:
+    view = job_view(shop.store, job_id)
+    if view is None:
+        raise ApiError(404, "unknown_job", f"there is no print job {job_id}")
+    if caller.kind == "till" and view["till_id"] != caller.till_id:
+        raise ApiError(403, "wrong_till", "a till reads only its own print jobs")
+    return view
+
+
+@router.get("/print-jobs/{job_id}")
+def print_job_state(
+    request: Request, job_id: JobId, caller: Caller = Depends(any_caller)
+) -> dict[str, Any]:
+    """The job's state per printer, with what to tell the cashier (`message`)."""
+    return _own_job(shop_of(request), job_id, caller)
+
+
+@router.post("/print-jobs/{job_id}/reprint", status_code=202)
+async def print_job_reprint(
+    request: Request, job_id: JobId, caller: Caller = Depends(any_caller)
+) -> dict[str, Any]:
+    """A copy of the job's tickets, marked COPIE on the paper; `{"printer_id": "..."}`
+    for one printer's only."""
+    body = await request.body()
+    doc = parse_json(body) if body else {}
+    if not isinstance(doc, dict):
+        raise ApiError(422, "invalid", 'the body is a JSON object: {"printer_id": "..."}, or none')
+    printer_id = doc.get("printer_id")
+    if printer_id is not None and (not isinstance(printer_id, str) or len(printer_id) > 64):
+        raise ApiError(422, "invalid", "printer_id: a printer id (text of at most 64 characters)")
+    shop = shop_of(request)
+    await run_in_threadpool(_own_job, shop, job_id, caller)
+    try:
+        copies = await run_in_threadpool(reprint, shop.store, job_id, printer_id)
+    except PrintRefused as e:
+        raise ApiError(e.status, e.code, e.message) from None
+    shop.spooler.submit(job_id, copies, {})
+    return await run_in_threadpool(_own_job, shop, job_id, caller)

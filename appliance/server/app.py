@@ -1,8 +1,8 @@
 """The FastAPI application of the store server: `create_app(config)`.
 
 Creating the app opens the database; the lifespan starts what runs beside
-the requests (the clock thread of the nightly snapshot, the mDNS advert) and
-stops it cleanly. Importing this module does nothing.
+the requests (the clock thread of the nightly snapshot, the mDNS advert, the
+kitchen and bar print spooler) and stops it cleanly. Importing this module does nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .errors import BodyLimit, install_error_handlers
 from .nightly import Nightly
 from .sale_route import SalePut
 from .shop import Shop
+from .spooler import PrintSettings, TcpSpooler
 
 __all__ = ["create_app"]
 
@@ -58,6 +59,12 @@ class StoreApp(FastAPI):
 
 def create_app(config: ServerConfig) -> FastAPI:
     data, store, settings = open_data(config.data)
+    try:
+        print_settings = PrintSettings.from_settings(settings)
+    except ValueError:
+        store.close()
+        raise
+    spooler = TcpSpooler(store, print_settings)
     shop = Shop(
         config=config,
         data=data,
@@ -65,6 +72,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         server_id=str(settings["server_id"]),
         admin_token=data.ensure_admin_token(),
         tls_fingerprint=data.tls_fingerprint(),
+        spooler=spooler,
     )
     at = parse_hhmm(config.snapshot_at)
 
@@ -89,6 +97,8 @@ def create_app(config: ServerConfig) -> FastAPI:
         shop.nightly.start(announced=version)
         checkpoints = WalCheckpoints(shop.store)
         checkpoints.start()
+        # kitchen and bar tickets: one worker per printer (recovers the last run first)
+        await asyncio.to_thread(spooler.start)
         # What is loaded by now lives as long as the server: out of the cyclic GC's
         # sight, so a full collection walks only what came since (not ~50 ms of
         # startup objects under a sale).
@@ -98,6 +108,7 @@ def create_app(config: ServerConfig) -> FastAPI:
             yield
         finally:
             shop.nightly.stop()
+            await asyncio.to_thread(spooler.stop)
             checkpoints.stop()
             if shop.advert is not None:
                 await asyncio.to_thread(shop.advert.stop)

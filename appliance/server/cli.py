@@ -13,6 +13,8 @@ autonome server report x|z --data DIR [--day YYYY-MM-DD] [--json]
 autonome server journal --data DIR [--till N] [--json]
 autonome server tills --data DIR
 autonome server backup --data DIR OUT   (a consistent copy while the server runs)
+autonome server printers --data DIR [--json]   (kitchen and bar printers, their health)
+autonome server print-jobs --data DIR [--reprint JOB_ID [--printer ID]] [--json]
 autonome server store --data DIR [--name N] [--address LINE ...] [--siret S] ...
 autonome snapshot build --data DIR
 """
@@ -31,6 +33,7 @@ from typing import Any
 from appliance.domain import format_cents, rate_label
 from appliance.protocol import DEFAULT_PORT
 
+from . import cli_printing
 from .config import DataDir
 from .identity import IDENTITY_FIELDS
 
@@ -97,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _data_arg(bk)
     bk.add_argument("out", type=Path, help="the backup folder to create")
+    cli_printing.add_parsers(sub, _data_arg)
     st = sub.add_parser(
         "store", help="show or change the store's identity printed on receipts (name, SIRET...)"
     )
@@ -128,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         "journal": _journal,
         "tills": _tills,
         "backup": _backup,
+        **cli_printing.HANDLERS,
         "store": _store_identity,
     }
     if a.command is None:

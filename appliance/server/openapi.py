@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 from appliance.protocol import (
@@ -111,6 +111,52 @@ class PrintJobRow(PrintJobState):
     created_at: str
 
 
+class PrintDelivery(_Doc):
+    """One ticket to one station: `printer_id` is the route, `sent_to` the printer
+    used (the backup, maybe); copy 0 is the first ticket, 1, 2... reprints."""
+
+    printer_id: str
+    printer: str
+    copy_: int = Field(alias="copy")
+    state: Literal["queued", "sending", "printed", "uncertain", "failed"]
+    sent_to: str | None
+    attempts: int
+    last_error: str | None
+    message: str
+
+
+class PrintJobDetail(_Doc):
+    """A job's state per printer; `message` is what to tell the cashier (empty: all well)."""
+
+    job_id: str
+    till_id: int
+    status: Literal["queued", "printed", "uncertain", "failed"]
+    printers: list[str]
+    deliveries: list[PrintDelivery]
+    message: str
+
+
+class ReprintRequest(_Doc):
+    """The printer whose ticket to copy (all the job's printers when absent)."""
+
+    printer_id: str | None = None
+
+
+class PrinterRow(_Doc):
+    """A kitchen or bar printer and its health as the spooler last knew it."""
+
+    printer_id: str
+    name: str
+    kind: str
+    address: str
+    backup: str | None
+    state: Literal["ok", "down", "unknown"]
+    since: str | None
+    last_error: str | None
+    waiting: int
+    message: str
+
+
 class JournalPage(_Doc):
     sales: list[SaleRecord]
     count: int
@@ -184,10 +230,14 @@ _MODELS: list[type[BaseModel]] = [
     KeptAside,
     OutboxUpload,
     PendingTill,
+    PrintDelivery,
     PrintJob,
+    PrintJobDetail,
     PrintJobRow,
     PrintJobState,
+    PrinterRow,
     ReportFigures,
+    ReprintRequest,
     Revoked,
     SaleAnswer,
     SaleRecord,
@@ -270,6 +320,15 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         },
     ),
     ("post", "/print-jobs"): Op("till", {202: PrintJobState}, PrintJob, errors=(409,)),
+    ("get", "/print-jobs/{job_id}"): Op("any", {200: PrintJobDetail}, errors=(403, 404)),
+    ("post", "/print-jobs/{job_id}/reprint"): Op(
+        "any",
+        {202: PrintJobDetail},
+        ReprintRequest,
+        body_required=False,
+        errors=(403, 404, 409),
+    ),
+    ("get", "/printers"): Op("admin", {200: ("list", PrinterRow)}),
     ("get", "/journal"): Op("any", {200: JournalPage}, errors=(403,)),
     ("get", "/pending"): Op("admin", {200: ("list", PendingTill)}),
     ("get", "/reports/x"): Op("admin", {200: ReportFigures}),

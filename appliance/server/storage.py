@@ -237,9 +237,41 @@ print_jobs = Table(
     Column("job_id", String(64), primary_key=True),
     Column("till_id", Integer, nullable=False),
     Column("printers", Text, nullable=False),  # JSON list of printer ids
-    Column("status", String(16), nullable=False),  # queued | printed | failed
+    Column("status", String(16), nullable=False),  # queued | printed | uncertain | failed
     Column("body", Text, nullable=False),
     Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+#: One ticket to one station: a job has one per printer its lines route to (copy 0),
+#: and one more per reprint (copy 1, 2...). See spooler.py for the states.
+print_deliveries = Table(
+    "print_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(64), nullable=False),
+    Column("printer_id", String(64), nullable=False),  # the route
+    Column("copy", Integer, nullable=False, default=0),
+    Column("lines", Text, nullable=False),  # JSON: the job's lines routed here
+    Column("sent_to", String(64), nullable=True),  # the printer used (the backup, maybe)
+    Column("state", String(16), nullable=False),  # queued|sending|printed|uncertain|failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", String(64), nullable=True),
+    Column("primary_error", String(64), nullable=True),  # why it left the route's printer
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    UniqueConstraint("job_id", "printer_id", "copy", name="uq_delivery_copy"),
+    Index("ix_deliveries_state", "state"),
+)
+
+#: What the spooler last knew of each printer (kept so the CLI sees it too).
+printer_health = Table(
+    "printer_health",
+    metadata,
+    Column("printer_id", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),  # ok | down
+    Column("since", String(40), nullable=False),  # when it went down (or came back)
+    Column("last_error", String(64), nullable=True),
     Column("updated_at", String(40), nullable=False),
 )
 
