@@ -1,0 +1,86 @@
+"""The Kivy application of the till: one window, the till core behind it.
+
+    till = Till(data_dir, server_hint=url)
+    TillApp(till, lang="fr").run()
+
+`side` puts a panel on the right of the till's screen (the demo's scanner
+buttons and receipt view, `demo.py`): `TillApp(till, side=lambda ctl: ...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.app import App
+from kivy.core.window import Window
+from kivy.uix.widget import Widget
+
+from . import i18n
+from .controller import TillController
+from .theme import COLOURS
+from .view import TillRoot
+
+__all__ = ["TillApp", "build_root"]
+
+
+def build_root(
+    ctl: TillController, side: Callable[[TillController], Widget] | None = None
+) -> TillRoot:
+    """The till's widget tree wired to `ctl` (and the pump to Kivy's clock)."""
+    from kivy.clock import Clock
+
+    ctl.pump.schedule = Clock.create_trigger(ctl.pump.drain, 0)
+    return TillRoot(ctl, side=side(ctl) if side is not None else None)
+
+
+class TillApp(App):
+    title = "Autonome"
+
+    def __init__(
+        self,
+        till: Any,
+        *,
+        lang: str = "fr",
+        side: Callable[[TillController], Widget] | None = None,
+        scanner_rings_up: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(**kw)
+        i18n.use(lang)
+        self.lang = lang
+        self.side = side
+        self.ctl = TillController(till, scanner_rings_up=scanner_rings_up)
+
+    def build(self) -> TillRoot:
+        Window.clearcolor = COLOURS["background"]
+        root = build_root(self.ctl, self.side)
+        root.login.lang.bind(on_release=lambda *_: self.switch_language())
+        return root
+
+    def on_start(self) -> None:
+        self.ctl.start()
+
+    def on_stop(self) -> None:
+        self.ctl.stop()
+
+    def switch_language(self) -> None:
+        """French <-> English: the screens are built again on the same state."""
+        langs = i18n.LANGUAGES
+        self.lang = langs[(langs.index(self.lang) + 1) % len(langs)]
+        i18n.use(self.lang)
+        old = self.root
+        screen = old.screens.current
+        old.close()
+        Window.remove_widget(old)
+        root = TillRoot(self.ctl, side=old.side if old.side is None else _detach(old.side))
+        root.login.lang.bind(on_release=lambda *_: self.switch_language())
+        root.screens.current = screen
+        self.root = root
+        Window.add_widget(root)
+
+
+def _detach(widget: Widget) -> Widget:
+    if widget.parent is not None:
+        widget.parent.remove_widget(widget)
+    return widget

@@ -1,0 +1,87 @@
+"""`autonome ui --data DIR [--server URL]`: the till with its touchscreen.
+
+Kivy is configured before it is imported: no command-line parsing of its
+own (KIVY_NO_ARGS), its settings and logs in the till's folder (KIVY_HOME,
+unless set), Python's logging, the window's size (or full screen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+from pathlib import Path
+
+__all__ = ["configure_kivy", "main"]
+
+SIZE = re.compile(r"^(\d{3,5})x(\d{3,5})$")
+
+
+def configure_kivy(home: Path | None, size: tuple[int, int] | None, fullscreen: bool) -> None:
+    """Set Kivy's environment and window; call before anything imports Kivy."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    if home is not None:
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("KIVY_HOME", str(home))
+    from kivy.config import Config
+
+    if size is not None:
+        Config.set("graphics", "width", str(size[0]))
+        Config.set("graphics", "height", str(size[1]))
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    Config.set("graphics", "resizable", "1")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("kivy", "keyboard_mode", "systemanddock")
+    Config.set("kivy", "exit_on_escape", "0")
+
+
+def _size(text: str) -> tuple[int, int]:
+    m = SIZE.match(text)
+    if not m:
+        raise argparse.ArgumentTypeError("a size is WIDTHxHEIGHT, e.g. 1024x768")
+    return int(m.group(1)), int(m.group(2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="autonome ui", description="the till, on its touchscreen")
+    p.add_argument("--data", type=Path, required=True, help="the till's data folder (enrolled)")
+    p.add_argument("--server", help="server URL to try first (mDNS still finds it again)")
+    p.add_argument("--mdns-interface", action="append", default=[], metavar="IP")
+    p.add_argument("--no-mdns", action="store_true", help="direct probes only")
+    p.add_argument("--lang", choices=("fr", "en"), default=os.environ.get("AUTONOME_LANG", "fr"))
+    p.add_argument("--size", type=_size, default=(1024, 768), help="window size (1024x768)")
+    p.add_argument("--fullscreen", action="store_true", help="the till's own screen")
+    p.add_argument("--log-level", default="INFO")
+    a = p.parse_args(argv if argv is not None else sys.argv[1:])
+    logging.basicConfig(
+        level=getattr(logging, a.log_level.upper(), logging.INFO),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    from appliance.till import NotEnrolled, Till
+
+    try:
+        till = Till(
+            a.data,
+            server_hint=a.server,
+            mdns_interfaces=a.mdns_interface or None,
+            mdns=False if a.no_mdns else None,
+        )
+    except NotEnrolled as e:
+        print(f"autonome ui: {e}", file=sys.stderr)
+        return 1
+    configure_kivy(a.data / "kivy", a.size, a.fullscreen)
+    from .app import TillApp
+
+    TillApp(till, lang=a.lang).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

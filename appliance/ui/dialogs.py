@@ -1,0 +1,377 @@
+"""The till's dialogs: the two questions, the upload, a new article, a discount,
+the X report, a kitchen ticket, a notice. Each is a ModalView the cashier closes
+with a button (never by touching beside it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.metrics import dp, sp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
+from kivy.uix.progressbar import ProgressBar
+from kivy.uix.textinput import TextInput
+
+from appliance.domain import FRENCH_RATES
+
+from .i18n import N_, _, money, ngettext, parse_amount
+from .texts import QuestionText
+from .theme import COLOURS, SIZES, TOUCH
+from .widgets import Keypad, TextLabel, TouchButton, fill
+
+__all__ = [
+    "ArticleDialog",
+    "DiscountDialog",
+    "InfoDialog",
+    "KitchenDialog",
+    "QuestionDialog",
+    "UploadDialog",
+    "XReportDialog",
+]
+
+METHOD_NAMES = {
+    "cash": N_("Cash"),
+    "card": N_("Card"),
+    "cheque": N_("Cheque"),
+    "meal_voucher": N_("Meal voucher"),
+}
+
+
+def method_name(method: str) -> str:
+    return _(METHOD_NAMES.get(method, method))
+
+
+class Dialog(ModalView):
+    """A panel in the middle of the screen, a title on top."""
+
+    def __init__(self, title: str, *, size_hint: tuple[float, float] = (0.7, 0.75), **kw: Any):
+        super().__init__(auto_dismiss=False, size_hint=size_hint, **kw)
+        self.box = BoxLayout(orientation="vertical", padding=dp(16), spacing=dp(10))
+        fill(self.box, COLOURS["panel"])
+        self.title = TextLabel(
+            text=title,
+            font_size=sp(24),
+            bold=True,
+            size_hint_y=None,
+            height=dp(48),
+            color=COLOURS["text"],
+        )
+        self.box.add_widget(self.title)
+        self.add_widget(self.box)
+
+
+class QuestionDialog(Dialog):
+    """A question of the till: each answer a big button, what it does written under it."""
+
+    def __init__(self, text: QuestionText, on_answer: Callable[[str, str], Any]) -> None:
+        super().__init__(text.title, size_hint=(0.8, 0.8))
+        self.qid = text.id
+        self.tag = f"question:{text.id}"
+        ask = TextLabel(text=text.question, font_size=sp(30), bold=True, color=COLOURS["text"])
+        ask.halign = "center"
+        self.box.add_widget(ask)
+        row = BoxLayout(spacing=dp(16))
+        for choice in text.choices:
+            col = BoxLayout(orientation="vertical", spacing=dp(8))
+            b = TouchButton(
+                choice.label,
+                tag=f"answer:{choice.answer}",
+                font_size=sp(24),
+                size_hint_y=None,
+                height=dp(TOUCH * 1.6),
+                colour=list(COLOURS["pay"] if choice.answer in ("yes", "send") else COLOURS["key"]),
+            )
+            b.bind(on_release=lambda _b, a=choice.answer: on_answer(self.qid, a))
+            col.add_widget(b)
+            col.add_widget(TextLabel(text=choice.consequence, valign="top", color=COLOURS["text"]))
+            row.add_widget(col)
+        self.box.add_widget(row)
+
+
+class UploadDialog(Dialog):
+    """The sales going to the server: a bar, a count, and how it ended."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Sending the sales to the store server"), size_hint=(0.7, 0.5))
+        self.tag = "upload"
+        self.bar = ProgressBar(max=1, value=0, size_hint_y=None, height=dp(40))
+        self.count = TextLabel(font_size=sp(26), color=COLOURS["text"], halign="center")
+        self.count.tag = "upload:count"
+        self.end = TextLabel(font_size=sp(20), color=COLOURS["text"], halign="center")
+        self.end.tag = "upload:end"
+        self.ok = TouchButton(_("OK"), tag="upload:ok", size_hint_y=None, height=dp(TOUCH * 1.3))
+        self.ok.disabled = True
+        self.ok.reason = _("Sending…")
+        self.ok.bind(on_release=lambda *_: self.dismiss())
+        for w in (self.bar, self.count, self.end, self.ok):
+            self.box.add_widget(w)
+        self.state: dict[str, Any] = {}
+
+    def show(self, state: dict[str, Any]) -> None:
+        self.state = dict(state)
+        total = max(int(state.get("total") or 0), 0)
+        sent = int(state.get("sent") or 0)
+        self.bar.max = max(total, 1)
+        self.bar.value = min(sent, self.bar.max) if total else (1 if state.get("state") else 0)
+        self.count.text = _("{sent} of {total} sales sent").format(sent=sent, total=total)
+        kind = state.get("state")
+        if kind == "finished":
+            self.end.text = ngettext(
+                "Done: {n} sale sent. The till works online.",
+                "Done: {n} sales sent. The till works online.",
+                sent,
+            ).format(n=sent)
+            self.end.color = COLOURS["ok"]
+            self.ok.disabled = False
+            self.ok.colour = list(COLOURS["pay"])
+            self.bar.value = self.bar.max
+        elif kind == "interrupted":
+            left = int(state.get("pending") or 0)
+            self.end.text = _(
+                "Stopped: the server went away. {sent} sent, {left} stay on this till; "
+                "nothing is lost, they go at the next try."
+            ).format(sent=sent, left=left)
+            self.end.color = COLOURS["warning"]
+            self.ok.disabled = False
+        else:
+            self.end.text = _("Sending…")
+            self.end.color = COLOURS["muted"]
+            self.ok.disabled = True
+
+
+class InfoDialog(Dialog):
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__(title, size_hint=(0.7, 0.6))
+        self.tag = "info"
+        self.box.add_widget(TextLabel(text=text, valign="top", color=COLOURS["text"]))
+        ok = TouchButton(_("OK"), tag="info:ok", size_hint_y=None, height=dp(TOUCH * 1.3))
+        ok.bind(on_release=lambda *_: self.dismiss())
+        self.box.add_widget(ok)
+
+
+def _field(hint: str, tag: str, **kw: Any) -> TextInput:
+    t = TextInput(
+        hint_text=hint,
+        multiline=False,
+        font_size=sp(SIZES["text"] + 2),
+        size_hint_y=None,
+        height=dp(TOUCH),
+        write_tab=False,
+        **kw,
+    )
+    t.tag = tag
+    return t
+
+
+class Choices(GridLayout):
+    """A row of toggle buttons, one chosen."""
+
+    def __init__(
+        self,
+        options: list[tuple[str, str]],
+        tag: str,
+        on_choose: Callable[[str], Any] | None = None,
+        **kw: Any,
+    ) -> None:
+        kw.setdefault("rows", 1)
+        kw.setdefault("spacing", dp(6))
+        kw.setdefault("size_hint_y", None)
+        kw.setdefault("height", dp(TOUCH))
+        super().__init__(**kw)
+        self.value = options[0][0] if options else ""
+        self.buttons: dict[str, TouchButton] = {}
+        for value, label in options:
+            b = TouchButton(label, tag=f"{tag}:{value}")
+            b.bind(on_release=lambda _b, v=value: self.choose(v))
+            self.buttons[value] = b
+            self.add_widget(b)
+        self.choose(self.value)
+        self.on_choose = on_choose
+
+    def choose(self, value: str) -> None:
+        self.value = value
+        for v, b in self.buttons.items():
+            b.colour = list(COLOURS["function"] if v == value else COLOURS["key"])
+        if getattr(self, "on_choose", None) is not None:
+            self.on_choose(value)
+
+
+class ArticleDialog(Dialog):
+    """A new article, created on the store server (managers, online only)."""
+
+    def __init__(self, catalogue: Any, on_create: Callable[[dict[str, Any]], Any]) -> None:
+        super().__init__(_("New article"), size_hint=(0.8, 0.9))
+        self.tag = "article"
+        self.on_create = on_create
+        self.name = _field(_("Name"), "article:name")
+        self.price = _field(_("Price, e.g. 3,50"), "article:price", input_filter=None)
+        self.barcode = _field(_("Barcode (optional)"), "article:barcode", input_filter="int")
+        for w in (self.name, self.price, self.barcode):
+            self.box.add_widget(w)
+        rates = [(str(bp), f"{bp / 100:g} %") for bp in FRENCH_RATES]
+        self.box.add_widget(TextLabel(text=_("VAT"), size_hint_y=None, height=dp(28)))
+        self.vat = Choices(rates, "article:vat")
+        self.vat.choose("550")
+        self.box.add_widget(self.vat)
+        cats = [
+            (str(c.get("id")), str(c.get("name") or c.get("id")))
+            for c in (getattr(catalogue, "categories", None) or [])
+            if c.get("id")
+        ][:6] or [("divers", _("Other"))]
+        self.box.add_widget(TextLabel(text=_("Category"), size_hint_y=None, height=dp(28)))
+        self.category = Choices(cats, "article:category")
+        self.box.add_widget(self.category)
+        self.result = TextLabel(color=COLOURS["text"], size_hint_y=None, height=dp(56))
+        self.result.tag = "article:result"
+        self.box.add_widget(self.result)
+        row = BoxLayout(spacing=dp(10), size_hint_y=None, height=dp(TOUCH * 1.3))
+        cancel = TouchButton(_("Close"), tag="article:close")
+        cancel.bind(on_release=lambda *_: self.dismiss())
+        self.create = TouchButton(_("Create"), tag="article:create", colour=list(COLOURS["pay"]))
+        self.create.bind(on_release=lambda *_: self.submit())
+        row.add_widget(cancel)
+        row.add_widget(self.create)
+        self.box.add_widget(row)
+
+    def submit(self) -> None:
+        name = self.name.text.strip()
+        try:
+            price = parse_amount(self.price.text)
+        except ValueError:
+            self.show(False, _("Type a price, e.g. 3,50"))
+            return
+        if not name:
+            self.show(False, _("Type a name."))
+            return
+        article = {
+            "name": name,
+            "price": price,
+            "vat_bp": int(self.vat.value),
+            "category": self.category.value,
+            "barcodes": [self.barcode.text.strip()] if self.barcode.text.strip() else [],
+        }
+        self.show(None, _("Creating on the store server…"))
+        self.on_create(article)
+
+    def show(self, ok: bool | None, text: str) -> None:
+        self.result.text = text
+        self.result.color = {True: COLOURS["ok"], False: COLOURS["bad"]}.get(ok, COLOURS["muted"])
+
+
+class DiscountDialog(Dialog):
+    """A discount in euros or per cent, on the chosen line or the whole sale."""
+
+    def __init__(self, title: str, on_apply: Callable[[int | None, float | None], Any]) -> None:
+        super().__init__(title, size_hint=(0.5, 0.85))
+        self.tag = "discount"
+        self.kind = Choices([("amount", "€"), ("percent", "%")], "discount:kind")
+        self.box.add_widget(self.kind)
+        self.error = TextLabel(color=COLOURS["bad"], size_hint_y=None, height=dp(30))
+        self.keypad = Keypad(tag="discount:key")
+        self.box.add_widget(self.keypad)
+        self.box.add_widget(self.error)
+        row = BoxLayout(spacing=dp(10), size_hint_y=None, height=dp(TOUCH * 1.3))
+        cancel = TouchButton(_("Close"), tag="discount:close")
+        cancel.bind(on_release=lambda *_: self.dismiss())
+        ok = TouchButton(_("Apply"), tag="discount:apply", colour=list(COLOURS["pay"]))
+        row.add_widget(cancel)
+        row.add_widget(ok)
+        self.box.add_widget(row)
+
+        def apply(*_: Any) -> None:
+            typed = self.keypad.entry
+            try:
+                if self.kind.value == "percent":
+                    on_apply(None, float(typed.replace(",", ".")))
+                else:
+                    on_apply(parse_amount(typed), None)
+            except ValueError:
+                self.error.text = _("Type an amount first.")
+                return
+            self.dismiss()
+
+        ok.bind(on_release=apply)
+
+
+class XReportDialog(Dialog):
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__(_("X report of this till"), size_hint=(0.6, 0.85))
+        self.tag = "xreport"
+        lines = [
+            _("Day: {day}").format(day=report.get("day")),
+            _("Sales: {n}").format(n=report.get("count", 0)),
+            _("Total: {amount}").format(amount=money(int(report.get("total") or 0))),
+            _("Of which in autonomous mode: {n}").format(n=report.get("autonomous", 0)),
+            _("Waiting to be sent: {n}").format(n=report.get("pending", 0)),
+            "",
+        ]
+        for method, amount in (report.get("by_method") or {}).items():
+            lines.append(f"{method_name(method)} : {money(int(amount))}")
+        lines.append("")
+        for v in report.get("by_vat") or []:
+            lines.append(
+                _("VAT {rate} %: {gross} incl. {vat} VAT").format(
+                    rate=f"{v['vat_bp'] / 100:g}",
+                    gross=money(int(v["gross"])),
+                    vat=money(int(v["vat"])),
+                )
+            )
+        body = Label(
+            text="\n".join(lines),
+            font_size=sp(SIZES["text"]),
+            halign="left",
+            valign="top",
+            color=COLOURS["text"],
+        )
+        body.tag = "xreport:body"
+        body.bind(size=lambda w, s: setattr(w, "text_size", s))
+        self.box.add_widget(body)
+        ok = TouchButton(_("Close"), tag="xreport:close", size_hint_y=None, height=dp(TOUCH * 1.3))
+        ok.bind(on_release=lambda *_: self.dismiss())
+        self.box.add_widget(ok)
+
+
+class KitchenDialog(Dialog):
+    """Table and covers on the keypad, a note: the sale's lines go to the kitchen."""
+
+    def __init__(self, on_send: Callable[[str, int | None, str], Any]) -> None:
+        super().__init__(_("Send to the kitchen"), size_hint=(0.6, 0.9))
+        self.tag = "kitchen"
+        self.which = Choices(
+            [("table", _("Table")), ("covers", _("Covers"))],
+            "kitchen:field",
+            on_choose=lambda v: setattr(self.keypad, "entry", self.values[v]),
+        )
+        self.box.add_widget(self.which)
+        self.summary = TextLabel(color=COLOURS["text"], size_hint_y=None, height=dp(30))
+        self.box.add_widget(self.summary)
+        self.values = {"table": "", "covers": ""}
+        self.keypad = Keypad(tag="kitchen:key")
+        self.keypad.bind(entry=self._typed)
+        self.box.add_widget(self.keypad)
+        self.note = _field(_("Note (no onions...)"), "kitchen:note")
+        self.box.add_widget(self.note)
+        row = BoxLayout(spacing=dp(10), size_hint_y=None, height=dp(TOUCH * 1.3))
+        cancel = TouchButton(_("Close"), tag="kitchen:close")
+        cancel.bind(on_release=lambda *_: self.dismiss())
+        send = TouchButton(_("Send"), tag="kitchen:send", colour=list(COLOURS["pay"]))
+
+        def go(*_: Any) -> None:
+            covers = self.values["covers"]
+            on_send(self.values["table"], int(covers) if covers.isdigit() else None, self.note.text)
+            self.dismiss()
+
+        send.bind(on_release=go)
+        row.add_widget(cancel)
+        row.add_widget(send)
+        self.box.add_widget(row)
+        self._typed()
+
+    def _typed(self, *_: Any) -> None:
+        self.values[self.which.value] = self.keypad.entry
+        self.summary.text = _("Table {table} · {covers} covers").format(
+            table=self.values["table"] or "–", covers=self.values["covers"] or "–"
+        )

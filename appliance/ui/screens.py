@@ -1,0 +1,501 @@
+"""The three screens: cashier login (a PIN pad), the sale, the payment.
+
+Each screen draws from the controller's `UiState` in `refresh(what)` and
+sends the cashier's touches to the controller; none of them calls the till.
+Layout for 1024x768 and 1280x800 landscape: proportions, with every touch
+target at least 48 dp.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.metrics import dp, sp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from .controller import TillController
+from .dialogs import DiscountDialog, method_name
+from .i18n import _, money, parse_amount
+from .theme import COLOURS, SIZES, TOUCH, rgba
+from .widgets import Keypad, TextLabel, TicketView, TouchButton, fill
+
+__all__ = ["LoginScreen", "PaymentScreen", "SaleScreen"]
+
+#: quick cash on the payment screen: notes and coins, in cents
+NOTES = (500, 1000, 2000, 5000, 10000)
+COINS = (100, 200)
+
+
+class LoginScreen(Screen):
+    """Choose your name, type your PIN."""
+
+    def __init__(self, ctl: TillController, **kw: Any) -> None:
+        super().__init__(name="login", **kw)
+        self.ctl = ctl
+        self.chosen: str | None = None
+        root = BoxLayout(padding=dp(24), spacing=dp(24))
+        left = BoxLayout(orientation="vertical", spacing=dp(10))
+        self.title = TextLabel(font_size=sp(30), bold=True, size_hint_y=None, height=dp(60))
+        self.hint = TextLabel(font_size=sp(SIZES["text"]), size_hint_y=None, height=dp(60))
+        self.hint.tag = "login:hint"
+        self.cashiers = GridLayout(cols=2, spacing=dp(10), size_hint_y=None)
+        self.cashiers.bind(minimum_height=self.cashiers.setter("height"))
+        scroll = ScrollView()
+        scroll.add_widget(self.cashiers)
+        self.lang = TouchButton(
+            _("Français / English"), tag="lang", size_hint_y=None, height=dp(TOUCH)
+        )
+        for w in (self.title, self.hint, scroll, self.lang):
+            left.add_widget(w)
+        self.pad = Keypad([(_("OK"), "login:ok", self._ok)], tag="pin", mask=True, size_hint_x=0.45)
+        self.pad.hint = _("PIN")
+        root.add_widget(left)
+        root.add_widget(self.pad)
+        self.add_widget(root)
+        self._listed: list[str] = []
+
+    def _ok(self, pin: str) -> None:
+        if self.chosen is None:
+            self.ctl._say(_("Touch your name first."), "error")
+            return
+        if not pin:
+            self.ctl._say(_("Type your PIN."), "error")
+            return
+        self.ctl.login(self.chosen, pin)
+
+    def choose(self, cashier_id: str) -> None:
+        self.chosen = cashier_id
+        self.pad.entry = ""
+        self._paint()
+
+    def _paint(self) -> None:
+        for b in self.cashiers.children:
+            chosen = b.tag == f"cashier:{self.chosen}"
+            b.colour = list(COLOURS["function"] if chosen else COLOURS["key"])
+
+    def refresh(self, what: str) -> None:
+        st = self.ctl.state
+        cat = self.ctl.till.catalogue
+        store = (getattr(cat, "store", None) or {}) if cat is not None else {}
+        self.title.text = str(store.get("name") or _("Till"))
+        if cat is None:
+            self.hint.text = (
+                _("Starting…") if not st.started else _("Looking for the store server…")
+            )
+        elif st.mode in ("BOOT", "DISCOVERING"):
+            self.hint.text = _("Looking for the store server… You can log in.")
+        else:
+            self.hint.text = _("Touch your name, then type your PIN.")
+        people = sorted((cat.cashiers if cat is not None else {}).items())
+        ids = [cid for cid, _row in people]
+        if ids != self._listed:
+            self._listed = ids
+            self.cashiers.clear_widgets()
+            for cid, row in people:
+                b = TouchButton(
+                    str(row.get("name") or cid),
+                    tag=f"cashier:{cid}",
+                    size_hint_y=None,
+                    height=dp(TOUCH * 1.4),
+                )
+                b.bind(on_release=lambda _b, c=cid: self.choose(c))
+                self.cashiers.add_widget(b)
+            if len(ids) == 1:
+                self.chosen = ids[0]
+            self._paint()
+        if what == "reset":
+            self.pad.entry = ""
+
+
+class SaleScreen(Screen):
+    """The ticket on the left, the catalogue's pages on the right, the keypad below."""
+
+    def __init__(self, ctl: TillController, **kw: Any) -> None:
+        super().__init__(name="sale", **kw)
+        self.ctl = ctl
+        self.page = 0
+        root = BoxLayout(padding=dp(6), spacing=dp(6))
+        root.add_widget(self._ticket_side())
+        root.add_widget(self._catalogue_side())
+        self.add_widget(root)
+        self._pages_version: Any = object()
+
+    # -- left: the ticket ----------------------------------------------------------
+    def _ticket_side(self) -> BoxLayout:
+        side = BoxLayout(orientation="vertical", spacing=dp(4), size_hint_x=0.39)
+        self.header = TextLabel(
+            font_size=sp(SIZES["small"]), size_hint_y=None, height=dp(30), color=COLOURS["muted"]
+        )
+        self.ticket = TicketView(self.ctl.select)
+        self.discount_line = TextLabel(
+            font_size=sp(SIZES["text"]), size_hint_y=None, height=0, color=COLOURS["text"]
+        )
+        totals = BoxLayout(size_hint_y=None, height=dp(78), padding=(dp(8), 0))
+        fill(totals, COLOURS["panel"])
+        label = TextLabel(text=_("TOTAL"), font_size=sp(22), bold=True, size_hint_x=0.35)
+        label.shorten = True
+        self.total = TextLabel(font_size=sp(SIZES["total"]), bold=True, halign="right")
+        self.total.tag = "sale:total"
+        totals.add_widget(label)
+        totals.add_widget(self.total)
+        actions = GridLayout(cols=4, spacing=dp(4), size_hint_y=None, height=dp(SIZES["key"]))
+        self.void = TouchButton(_("Void line"), tag="sale:void", colour=list(COLOURS["danger"]))
+        self.void.bind(on_release=lambda *_: self.ctl.void())
+        line_disc = TouchButton(_("Line discount"), tag="sale:line_discount")
+        line_disc.bind(on_release=lambda *_: self._discount(line=True))
+        sale_disc = TouchButton(_("Sale discount"), tag="sale:sale_discount")
+        sale_disc.bind(on_release=lambda *_: self._discount(line=False))
+        cancel = TouchButton(_("Cancel sale"), tag="sale:cancel", colour=list(COLOURS["danger"]))
+        cancel.bind(on_release=lambda *_: self.ctl.cancel())
+        for b in (self.void, line_disc, sale_disc, cancel):
+            b.font_size = sp(16)
+            actions.add_widget(b)
+        self.pay = TouchButton(
+            _("Pay"),
+            tag="sale:pay",
+            colour=list(COLOURS["pay"]),
+            font_size=sp(28),
+            bold=True,
+            size_hint_y=None,
+            height=dp(72),
+        )
+        self.pay.bind(on_release=lambda *_: self._pay())
+        for w in (self.header, self.ticket, self.discount_line, totals, actions, self.pay):
+            side.add_widget(w)
+        return side
+
+    def _discount(self, *, line: bool) -> None:
+        st = self.ctl.state
+        if line:
+            if st.selected is None:
+                self.ctl._say(_("Touch a line of the ticket first."), "error")
+                return
+            name = st.sale["lines"][st.selected]["name"]
+            title = _("Discount on: {name}").format(name=name)
+        else:
+            title = _("Discount on the whole sale")
+        DiscountDialog(
+            title, lambda cents, percent: self.ctl.discount(line=line, cents=cents, percent=percent)
+        ).open()
+
+    def _pay(self) -> None:
+        if not self.ctl.state.sale.get("lines"):
+            self.ctl._say(_("The ticket is empty."), "error")
+            return
+        self.manager.current = "payment"
+
+    # -- right: pages of products, keypad, functions ---------------------------------
+    def _catalogue_side(self) -> BoxLayout:
+        side = BoxLayout(orientation="vertical", spacing=dp(6), size_hint_x=0.61)
+        tabs_scroll = ScrollView(
+            do_scroll_y=False, size_hint_y=None, height=dp(SIZES["tab"]), bar_width=dp(4)
+        )
+        self.tabs = GridLayout(rows=1, spacing=dp(4), size_hint_x=None)
+        self.tabs.bind(minimum_width=self.tabs.setter("width"))
+        tabs_scroll.add_widget(self.tabs)
+        grid_scroll = ScrollView(bar_width=dp(8), scroll_type=["bars", "content"])
+        self.grid = GridLayout(
+            cols=5,
+            spacing=dp(4),
+            size_hint_y=None,
+            row_default_height=dp(SIZES["product"]),
+            row_force_default=True,
+        )
+        self.grid.bind(minimum_height=self.grid.setter("height"))
+        grid_scroll.add_widget(self.grid)
+        bottom = BoxLayout(spacing=dp(6), size_hint_y=None, height=dp(SIZES["key"] * 5 + 16))
+        self.keypad = Keypad(
+            [
+                (_("× Qty"), "key:quantity", self.ctl.set_quantity),
+                (_("Enter code"), "key:code", self.ctl.scan),
+            ],
+            tag="key",
+            size_hint_x=0.5,
+        )
+        self.keypad.hint = _("Quantity or barcode")
+        functions = GridLayout(cols=2, spacing=dp(4), size_hint_x=0.5)
+        self.functions: dict[str, TouchButton] = {}
+        for tag, label, call in (
+            ("fn:kitchen", _("Send to kitchen"), self._kitchen),
+            ("fn:reprint", _("Reprint receipt"), self.ctl.reprint_last),
+            ("fn:xreport", _("X report"), self.ctl.request_x_report),
+            ("fn:drawer", _("Open drawer"), self.ctl.open_drawer),
+            ("fn:article", _("New article"), self._article),
+            ("fn:upload", _("Send sales"), self.ctl.upload),
+            ("fn:logout", _("Log out"), self.ctl.logout),
+        ):
+            b = TouchButton(label, tag=tag, colour=list(COLOURS["function"]))
+            b.bind(on_release=lambda _b, c=call: c())
+            self.functions[tag] = b
+            functions.add_widget(b)
+        bottom.add_widget(self.keypad)
+        bottom.add_widget(functions)
+        for w in (tabs_scroll, grid_scroll, bottom):
+            side.add_widget(w)
+        return side
+
+    def _kitchen(self) -> None:
+        view = self.ctl.view
+        if view is not None:
+            view.kitchen_dialog()
+
+    def _article(self) -> None:
+        view = self.ctl.view
+        if view is not None:
+            view.article_dialog()
+
+    # -- drawing -----------------------------------------------------------------
+    def refresh(self, what: str) -> None:
+        if what in ("catalogue", "all"):
+            self._pages()
+        if what in ("sale", "all", "catalogue"):
+            self._sale()
+        if what in ("functions", "status", "all"):
+            self._functions()
+
+    def _sale(self) -> None:
+        st = self.ctl.state
+        sale = st.sale
+        rows = []
+        for ln in sale.get("lines") or []:
+            disc = int(ln.get("discount") or 0)
+            rows.append(
+                {
+                    "line_index": int(ln["index"]),
+                    "qty": f"{ln['quantity']} ×",
+                    "label": str(ln["name"]),
+                    "detail": _("discount −{amount}").format(amount=money(disc)) if disc else "",
+                    "unit": money(int(ln["unit_price"])),
+                    "total": money(int(ln["gross"])),
+                    "selected": st.selected == ln["index"],
+                    "provisional": False,
+                }
+            )
+        for number, row in st.provisional.items():
+            rows.append({**row, "line_index": -number, "selected": False, "provisional": True})
+        self.ticket.show(rows, follow=st.selected is None)
+        sd = int(sale.get("sale_discount") or 0)
+        self.discount_line.text = (
+            _("Sale discount −{amount}").format(amount=money(sd)) if sd else ""
+        )
+        self.discount_line.height = dp(30) if sd else 0
+        self.total.text = money(int(sale.get("total") or 0))
+        self.pay.label = _("Pay {amount}").format(amount=money(int(sale.get("due") or 0)))
+        n = len(sale.get("lines") or [])
+        who = (st.cashier or {}).get("name", "")
+        self.header.text = " · ".join(
+            x
+            for x in (
+                who,
+                _("{n} lines").format(n=n) if n else "",
+                _("next: {n} ×").format(n=st.next_quantity) if st.next_quantity else "",
+            )
+            if x
+        )
+
+    def _functions(self) -> None:
+        st = self.ctl.state
+        f = self.functions
+        article = f["fn:article"]
+        if st.autonomous:
+            article.disabled = True
+            article.reason = _("New article: not in autonomous mode (created on the server)")
+        elif not st.is_manager:
+            article.disabled = True
+            article.reason = _("New article: managers only")
+        elif st.mode not in ("ONLINE", "SYNCING"):
+            article.disabled = True
+            article.reason = _("New article: needs the store server")
+        else:
+            article.disabled = False
+        drawer = f["fn:drawer"]
+        drawer.disabled = not st.is_manager
+        drawer.reason = _("Open drawer: managers only")
+        kitchen = f["fn:kitchen"]
+        cat = self.ctl.till.catalogue
+        printers = (getattr(cat, "printers", None) or []) if cat is not None else []
+        restaurant = any(p.get("kind") in ("kitchen", "bar") for p in printers)
+        kitchen.opacity = 1 if restaurant else 0
+        kitchen.disabled = (not restaurant) or st.autonomous
+        kitchen.reason = _("Kitchen: out of reach in autonomous mode") if restaurant else ""
+        upload = f["fn:upload"]
+        upload.disabled = st.pending == 0 or st.mode not in ("AUTONOMOUS", "ONLINE")
+        upload.reason = _("Send sales: none waiting") if st.pending == 0 else ""
+        upload.label = _("Send sales ({n})").format(n=st.pending) if st.pending else _("Send sales")
+
+    def _pages(self) -> None:
+        cat = self.ctl.till.catalogue
+        screens = sorted(
+            (getattr(cat, "screens", None) or []) if cat is not None else [],
+            key=lambda p: (p.get("position", 0), str(p.get("name"))),
+        )
+        self.pages = screens
+        self.tabs.clear_widgets()
+        for i, page in enumerate(screens):
+            b = TouchButton(
+                str(page.get("name") or i + 1),
+                tag=f"tab:{i}",
+                size_hint_x=None,
+                width=dp(132),
+                colour=list(rgba(page.get("colour"))),
+            )
+            b.bind(on_release=lambda _b, n=i: self.show_page(n))
+            self.tabs.add_widget(b)
+        self.show_page(min(self.page, max(len(screens) - 1, 0)))
+
+    def show_page(self, n: int) -> None:
+        self.page = n
+        for b in self.tabs.children:
+            b.bold = b.tag == f"tab:{n}"
+            b.underline = b.bold
+        self.grid.clear_widgets()
+        if not getattr(self, "pages", None):
+            return
+        cat = self.ctl.till.catalogue
+        for button in sorted(self.pages[n].get("buttons") or [], key=lambda b: b["position"]):
+            aid = str(button.get("article_id"))
+            article = cat.by_id(aid) if cat is not None else None
+            price = f"\n{money(int(article['price']))}" if article else ""
+            b = TouchButton(
+                f"{button.get('label') or aid}{price}",
+                tag=f"product:{aid}",
+                colour=list(rgba(button.get("colour"))),
+                font_size=sp(16),
+            )
+            b.bind(on_release=lambda _b, a=aid: self.ctl.add(a))
+            self.grid.add_widget(b)
+
+
+class PaymentScreen(Screen):
+    """What is due, how it is paid; then the change, large."""
+
+    def __init__(self, ctl: TillController, **kw: Any) -> None:
+        super().__init__(name="payment", **kw)
+        self.ctl = ctl
+        root = BoxLayout(padding=dp(10), spacing=dp(10))
+        root.add_widget(self._summary())
+        middle = BoxLayout(orientation="vertical", spacing=dp(6), size_hint_x=0.3)
+        self.keypad = Keypad(tag="paykey")
+        self.keypad.hint = _("Amount given")
+        exact = TouchButton(
+            _("Exact amount"),
+            tag="pay:exact",
+            colour=list(COLOURS["pay"]),
+            font_size=sp(22),
+            size_hint_y=None,
+            height=dp(SIZES["key"] * 1.3),
+        )
+        exact.bind(on_release=lambda *_: self.ctl.pay("cash"))
+        middle.add_widget(self.keypad)
+        middle.add_widget(exact)
+        root.add_widget(middle)
+        root.add_widget(self._methods())
+        self.add_widget(root)
+
+    def _summary(self) -> BoxLayout:
+        box = BoxLayout(orientation="vertical", spacing=dp(8), size_hint_x=0.36, padding=dp(10))
+        fill(box, COLOURS["panel"])
+        self.total = TextLabel(font_size=sp(28), size_hint_y=None, height=dp(50))
+        self.paid = TextLabel(font_size=sp(22), size_hint_y=None, height=dp(40))
+        self.payments = TextLabel(font_size=sp(SIZES["text"]), valign="top")
+        self.due_label = TextLabel(font_size=sp(24), bold=True, size_hint_y=None, height=dp(40))
+        self.due = TextLabel(
+            font_size=sp(SIZES["change"]), bold=True, size_hint_y=None, height=dp(96)
+        )
+        self.due.tag = "pay:due"
+        self.next = TouchButton(
+            _("New sale"),
+            tag="pay:new_sale",
+            colour=list(COLOURS["pay"]),
+            font_size=sp(26),
+            size_hint_y=None,
+            height=dp(72),
+        )
+        self.next.bind(on_release=lambda *_: self._new_sale())
+        for w in (self.total, self.paid, self.payments, self.due_label, self.due, self.next):
+            box.add_widget(w)
+        return box
+
+    def _methods(self) -> GridLayout:
+        grid = GridLayout(cols=2, spacing=dp(6), size_hint_x=0.34)
+        for cents in NOTES + COINS:
+            b = TouchButton(
+                money(cents),
+                tag=f"cash:{cents}",
+                colour=list(rgba("#6b8f71" if cents >= 500 else "#b08d57")),
+                font_size=sp(22),
+            )
+            b.bind(on_release=lambda _b, c=cents: self.ctl.pay("cash", c))
+            grid.add_widget(b)
+        grid.add_widget(Widget())
+        self.method_buttons: list[TouchButton] = []
+        for method in ("cash", "card", "cheque", "meal_voucher"):
+            b = TouchButton(
+                method_name(method), tag=f"pay:{method}", colour=list(COLOURS["function"])
+            )
+            b.bind(on_release=lambda _b, m=method: self._method(m))
+            self.method_buttons.append(b)
+            grid.add_widget(b)
+        back = TouchButton(_("Back to the sale"), tag="pay:back")
+        back.bind(on_release=lambda *_: setattr(self.manager, "current", "sale"))
+        grid.add_widget(back)
+        grid.add_widget(Widget(size_hint_min=(dp(TOUCH), dp(TOUCH))))
+        return grid
+
+    def _method(self, method: str) -> None:
+        """The amount typed, or what is due when nothing was typed."""
+        typed, self.keypad.entry = self.keypad.entry, ""
+        if not typed:
+            self.ctl.pay(method)
+            return
+        try:
+            amount = parse_amount(typed)
+        except ValueError:
+            self.ctl._say(_("That amount cannot be taken."), "error")
+            return
+        self.ctl.pay(method, amount)
+
+    def _new_sale(self) -> None:
+        self.ctl.state.last_closed = None
+        self.manager.current = "sale"
+        self.refresh("payment")
+
+    def refresh(self, what: str) -> None:
+        if what not in ("payment", "all"):
+            return
+        st = self.ctl.state
+        closed = st.last_closed
+        if closed is not None:
+            change = int(closed.get("change") or 0)
+            self.total.text = _("Total: {amount}").format(amount=money(int(closed["total"])))
+            self.paid.text = _("Sale no. {seq} recorded").format(seq=closed.get("seq"))
+            excess = int(closed.get("voucher_excess") or 0)
+            self.payments.text = (
+                _("Meal voucher above the total (no change): {amount}").format(amount=money(excess))
+                if excess
+                else ""
+            )
+            self.due_label.text = _("Change due")
+            self.due.text = money(change)
+            self.due.color = COLOURS["ok"]
+            self.next.opacity, self.next.disabled = 1, False
+            for b in self.method_buttons:
+                b.disabled = True
+            return
+        sale = st.sale
+        self.total.text = _("Total: {amount}").format(amount=money(int(sale.get("total") or 0)))
+        self.paid.text = _("Paid: {amount}").format(amount=money(int(sale.get("paid") or 0)))
+        self.payments.text = "\n".join(
+            f"{method_name(p['method'])} : {money(int(p['amount']))}"
+            for p in sale.get("payments") or []
+        )
+        self.due_label.text = _("Due")
+        self.due.text = money(int(sale.get("due") or 0))
+        self.due.color = COLOURS["warning"]
+        self.next.opacity, self.next.disabled = 0, True
+        for b in self.method_buttons:
+            b.disabled = False

@@ -1,0 +1,223 @@
+"""The till's window: status bar, autonomous banner, the screens, the message line.
+
+`TillRoot` is the view the controller talks to (`controller.View`). A side
+panel (the demo's scanner buttons and receipt view) can sit on the right of
+the till's own screen.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from kivy.clock import Clock
+from kivy.metrics import dp, sp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.widget import Widget
+
+from .controller import TillController
+from .dialogs import (
+    ArticleDialog,
+    InfoDialog,
+    KitchenDialog,
+    QuestionDialog,
+    UploadDialog,
+    XReportDialog,
+)
+from .i18n import _, ngettext
+from .screens import LoginScreen, PaymentScreen, SaleScreen
+from .texts import mode_name, question_text
+from .theme import COLOURS, MODE_COLOURS, SIZES
+from .widgets import Banner, MessageBar, TextLabel, fill
+
+__all__ = ["StatusBar", "TillRoot", "device_state"]
+
+
+def device_state(info: dict[str, Any] | None) -> tuple[str, str]:
+    """A device's entry of `device_status` (or of its events) -> (level, text):
+    level is ok, warning, bad or unknown."""
+    if not info:
+        return "unknown", _("not connected")
+    state = str(info.get("state") or info.get("status") or "").lower()
+    message = str(info.get("message") or "")
+    if state in ("ok", "ready", "connected", "printed", "closed", "open"):
+        level = "ok"
+    elif state in ("warning", "paper_near_end", "uncertain"):
+        level = "warning"
+    elif state in ("missing", "absent", "disconnected", "none", "simulated_off"):
+        level = "unknown"
+    elif state:
+        level = "bad"
+    elif info.get("ok") is True or info.get("connected") is True:
+        level = "ok"
+    elif info.get("ok") is False or info.get("connected") is False:
+        level = "bad"
+    else:
+        level = "unknown"
+    words = {
+        "ok": _("ready"),
+        "warning": _("check"),
+        "bad": _("problem"),
+        "unknown": _("not connected"),
+    }
+    if state == "open":
+        return level, _("open")
+    return level, message if level in ("bad", "warning") and message else words[level]
+
+
+class StatusBar(BoxLayout):
+    """Mode (coloured), server, sales waiting, printer, scanner, drawer, cashier, clock."""
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("size_hint_y", None)
+        kw.setdefault("height", dp(SIZES["status_bar"]))
+        kw.setdefault("spacing", dp(6))
+        kw.setdefault("padding", (dp(4), dp(4)))
+        super().__init__(**kw)
+        fill(self, COLOURS["panel"])
+        small = sp(16)
+        self.mode = TextLabel(font_size=sp(18), bold=True, halign="center", size_hint_x=0.15)
+        self.mode.tag = "status:mode"
+        self._mode_bg = fill(self.mode, MODE_COLOURS["BOOT"])
+        self.server = TextLabel(font_size=small, size_hint_x=0.2, shorten=True)
+        self.server.shorten_from = "left"
+        self.server.tag = "status:server"
+        self.pending = TextLabel(font_size=small, size_hint_x=0.15, bold=True)
+        self.pending.tag = "status:pending"
+        self.devices: dict[str, TextLabel] = {}
+        self.add_widget(self.mode)
+        self.add_widget(self.server)
+        self.add_widget(self.pending)
+        for kind in ("printer", "scanner", "drawer"):
+            label = TextLabel(font_size=sp(14), size_hint_x=0.13, markup=True, halign="center")
+            label.tag = f"status:{kind}"
+            label.line_height = 0.9
+            self.devices[kind] = label
+            self.add_widget(label)
+        self.clock = TextLabel(font_size=sp(20), bold=True, halign="right", size_hint_x=0.11)
+        self.clock.tag = "status:clock"
+        self.add_widget(self.clock)
+        self.tick()
+
+    def tick(self, *_: Any) -> None:
+        self.clock.text = time.strftime("%H:%M:%S")
+
+    def show(self, ctl: TillController) -> None:
+        st = ctl.state
+        self.mode.text = mode_name(st.mode)
+        self._mode_bg.rgba = MODE_COLOURS.get(st.mode, MODE_COLOURS["BOOT"])
+        where = urlsplit(st.server).netloc if st.server else ""
+        self.server.text = _("Server: {name}").format(name=where or _("none yet"))
+        self.pending.text = ngettext("{n} sale to send", "{n} sales to send", st.pending).format(
+            n=st.pending
+        )
+        self.pending.color = COLOURS["warning"] if st.pending else COLOURS["text"]
+        names = {"printer": _("Printer"), "scanner": _("Scanner"), "drawer": _("Drawer")}
+        colours = {"ok": "51cf66", "warning": "ffa94d", "bad": "ff6b6b", "unknown": "adb5bd"}
+        for kind, label in self.devices.items():
+            level, text = device_state(st.devices.get(kind))
+            label.text = f"[b][color={colours[level]}]{names[kind]}[/color][/b]\n{text}"
+            label.tag_level = level
+
+
+class TillRoot(BoxLayout):
+    """The whole till screen; the controller's view."""
+
+    def __init__(self, ctl: TillController, side: Widget | None = None, **kw: Any) -> None:
+        kw.setdefault("orientation", "horizontal")
+        super().__init__(**kw)
+        self.ctl = ctl
+        fill(self, COLOURS["background"])
+        main = BoxLayout(orientation="vertical")
+        self.status = StatusBar()
+        self.banner = Banner()
+        self.banner.tag = "banner"
+        self.screens = ScreenManager(transition=NoTransition())
+        self.login = LoginScreen(ctl)
+        self.sale = SaleScreen(ctl)
+        self.payment = PaymentScreen(ctl)
+        for s in (self.login, self.sale, self.payment):
+            self.screens.add_widget(s)
+        self.message = MessageBar()
+        self.message.tag = "message"
+        for w in (self.status, self.banner, self.screens, self.message):
+            main.add_widget(w)
+        self.add_widget(main)
+        self.side = side
+        if side is not None:
+            self.add_widget(side)
+        self.question: QuestionDialog | None = None
+        self.upload_dialog: UploadDialog | None = None
+        self.article: ArticleDialog | None = None
+        self.dialogs: list[Any] = []
+        self._clock = Clock.schedule_interval(self.status.tick, 1)
+        ctl.view = self
+        self.refresh("all")
+
+    def close(self) -> None:
+        self._clock.cancel()
+
+    # -- the View protocol --------------------------------------------------------------
+    def refresh(self, what: str) -> None:
+        if what in ("status", "all", "functions"):
+            self.status.show(self.ctl)
+            self._banner()
+        if what in ("all", "catalogue", "status"):
+            self.login.refresh(what)
+        self.sale.refresh(what)
+        self.payment.refresh(what)
+
+    def _banner(self) -> None:
+        st = self.ctl.state
+        self.banner.shown = st.autonomous
+        if st.autonomous:
+            self.banner.text = ngettext(
+                "AUTONOMOUS MODE: the store server is out of reach. {n} sale kept on this till. "
+                "No new articles; kitchen and bar printers out of reach.",
+                "AUTONOMOUS MODE: the store server is out of reach. {n} sales kept on this "
+                "till. No new articles; kitchen and bar printers out of reach.",
+                st.pending,
+            ).format(n=st.pending)
+
+    def say(self, text: str, level: str = "info") -> None:
+        self.message.say(text, level)
+
+    def show_screen(self, name: str) -> None:
+        self.screens.current = name
+        if name == "login":
+            self.login.refresh("reset")
+
+    def ask(self, event: dict[str, Any]) -> None:
+        self.close_question()
+        self.question = QuestionDialog(question_text(event), self.ctl.answer)
+        self.question.open(animation=False)
+
+    def close_question(self) -> None:
+        if self.question is not None:
+            self.question.dismiss(animation=False)
+            self.question = None
+
+    def upload(self, state: dict[str, Any]) -> None:
+        if self.upload_dialog is None or self.upload_dialog.parent is None:
+            self.upload_dialog = UploadDialog()
+            self.upload_dialog.open(animation=False)
+        self.upload_dialog.show(state)
+
+    def article_dialog(self) -> None:
+        self.article = ArticleDialog(self.ctl.till.catalogue, self.ctl.create_article)
+        self.article.open(animation=False)
+
+    def article_result(self, ok: bool, text: str) -> None:
+        if self.article is not None and self.article.parent is not None:
+            self.article.show(ok, text)
+
+    def kitchen_dialog(self) -> None:
+        KitchenDialog(self.ctl.kitchen).open(animation=False)
+
+    def x_report(self, report: dict[str, Any]) -> None:
+        XReportDialog(report).open(animation=False)
+
+    def info(self, title: str, text: str) -> None:
+        InfoDialog(title, text).open(animation=False)
