@@ -112,21 +112,6 @@ def _printer_status(link: Any) -> dict[str, Any]:
     }
 
 
-def _save_sim(printer: Any, folder: Path, name: str) -> str | None:
-    if printer is None:
-        return None
-    from drivers.sim.paper import paper_png, paper_text
-
-    pieces = printer.core.receipts()
-    if not pieces:
-        return None
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(paper_png(pieces[-1], printer.core.dots))
-    path.with_suffix(".txt").write_text(paper_text(pieces[-1], printer.core.columns), "utf-8")
-    return str(path)
-
-
 # -- list ---------------------------------------------------------------------------------
 def _usb_devices(backend: Any, simulated: bool) -> list[dict[str, Any]]:
     import usb.core
@@ -269,6 +254,8 @@ def test_document(printer_name: str, paper_name: str) -> Any:
 def _test_print(a: argparse.Namespace) -> int:
     from drivers.printer import PRINTED, ReceiptPrinter
 
+    from .hardware import save_sim_ticket
+
     config = _config(a)
     if config.printer is None:
         raise CommandFailed(f"{config.source}: no [printer] configured")
@@ -280,7 +267,7 @@ def _test_print(a: argparse.Namespace) -> int:
         _out(f"{hw.link.name}: {result.state}" + (f": {result.message}" if result.message else ""))
         status = _printer_status(hw.link)
         _out(f"status: {_said(status)}")
-        png = _save_sim(hw.sim.printer, _folder(a), "test-print.png")
+        png = save_sim_ticket(hw.sim.printer, _folder(a), "test-print.png")
         if png:
             _out(f"simulated printer: the ticket is in {png} (and its text beside it)")
     return 0 if result.state == PRINTED else 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from drivers.drawer import CashDrawer, DrawerConfig
@@ -27,7 +28,7 @@ from drivers.printer import (
 
 from .devconfig import DevicesConfig, KitchenPrinterConfig, split_address
 
-__all__ = ["Hardware", "KitchenPrinter", "SimKit", "build_hardware"]
+__all__ = ["Hardware", "KitchenPrinter", "SimKit", "build_hardware", "save_sim_ticket"]
 
 log = logging.getLogger(__name__)
 
@@ -178,3 +179,26 @@ def build_hardware(
         link = PrinterLink(network_printer(host, port, timeouts=t), t)
         hw.kitchen[kc.id] = KitchenPrinter(kc, address, ReceiptPrinter(link, paper), paper)
     return hw
+
+
+def save_sim_ticket(printer: Any, folder: Path, name: str) -> str | None:
+    """A simulated printer's last ticket as `folder/name` (a PNG) and its text beside
+    it (`.txt`); None when it printed nothing."""
+    if printer is None:
+        return None
+    from drivers.sim.paper import paper_png, paper_text
+
+    pieces = printer.core.receipts()
+    if not pieces:
+        return None
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    for target, data in (
+        (path, paper_png(pieces[-1], printer.core.dots)),
+        (path.with_suffix(".txt"), paper_text(pieces[-1], printer.core.columns).encode()),
+    ):
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    return str(path)

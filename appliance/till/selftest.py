@@ -34,6 +34,7 @@ from drivers.printer import (
     usb_printer,
 )
 
+from .hardware import save_sim_ticket
 from .receipt import receipt_document
 
 __all__ = ["SAMPLE_RECORD", "SAMPLE_STORE", "run_selftest"]
@@ -150,13 +151,7 @@ def _scanner() -> dict[str, Any]:
 
 
 def _save(printer: Any, folder: Path, name: str) -> str:
-    from drivers.sim.paper import paper_png
-
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    pieces = printer.core.receipts()
-    path.write_bytes(paper_png(pieces[-1] if pieces else [], printer.core.dots))
-    return str(path)
+    return save_sim_ticket(printer, folder, name) or ""
 
 
 def _printer_and_drawer(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -195,7 +195,7 @@ def test_paper_out_loses_nothing_and_the_reprint_says_duplicata_once(shop):
     assert len(receipts) == 1
     assert receipts[0].count("DUPLICATA") == 1 and "Éclair au café" in receipts[0]
     assert journal(till, "receipt_reprinted") == [
-        {"sale_id": record["sale_id"], "seq": record["seq"], "copy": 1}
+        {"sale_id": record["sale_id"], "seq": record["seq"], "copy": 1, "state": "printed"}
     ]
     assert printer.drawer.openings == 1  # a reprint never opens the drawer
 
@@ -205,7 +205,7 @@ def test_a_receipt_that_printed_is_never_sent_again(shop):
     till.scan(BAGUETTE)
     record = till.pay("card")
     events.wait("receipt_printed")
-    devices._work.put(("sale", record))  # the same sale again, by mistake
+    devices.device_thread.put(devices._sale, record)  # the same sale again, by mistake
     assert devices.wait_idle()
     assert len(devices.sim.printer.receipts_text()) == 1
 
