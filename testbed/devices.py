@@ -30,8 +30,10 @@ __all__ = [
     "Events",
     "PRINTERS",
     "STORE",
+    "ShopServer",
     "autonomous_till",
     "install_snapshot",
+    "online_till",
     "shop_snapshot",
 ]
 
@@ -128,6 +130,66 @@ class Clock:
         return self.t
 
 
+class ShopServer:
+    """Stands for the store server's client in an online till without threads: the
+    shop's articles, and the kitchen jobs it is sent."""
+
+    def __init__(self) -> None:
+        self.jobs: list[dict[str, Any]] = []
+        self.articles = {
+            a: {"article_id": a, "name": n, "price": p, "vat_bp": v, "category": c, "barcodes": b}
+            for a, n, p, v, c, b in ARTICLES
+        }
+
+    def article(self, article_id: str) -> dict[str, Any]:
+        from appliance.till.client import NotFound
+
+        if article_id not in self.articles:
+            raise NotFound("unknown_article", article_id, 404)
+        return self.articles[article_id]
+
+    def barcode(self, code: str) -> dict[str, Any]:
+        from appliance.till.client import NotFound
+
+        for a in self.articles.values():
+            if code in a["barcodes"]:
+                return a
+        raise NotFound("unknown_barcode", code, 404)
+
+    def print_job(self, job: dict[str, Any]) -> dict[str, Any]:
+        self.jobs.append(job)
+        return {"job_id": job["job_id"], "status": "queued", "printers": ["bar"]}
+
+    def close(self) -> None:
+        pass
+
+
+def online_till(folder: Path, server: ShopServer, *, cashier: str | None = "c1") -> Till:
+    """Like `autonomous_till`, but found its server (`server` answers for it): online."""
+    from appliance.till.discovery import Sighting
+
+    _enrol(folder, None, 2)
+    till = Till(folder, now=Clock(), mdns=False, client_factory=lambda *a, **k: server)
+    till.start(background=False)
+    till.on_found(Sighting("srv-1", "https://127.0.0.1:9", 1, via="probe"))
+    assert till.mode is Mode.ONLINE
+    if cashier is not None:
+        assert till.login(cashier, CASHIERS[cashier][2])
+    return till
+
+
+def _enrol(folder: Path, snapshot: bytes | None, till_id: int) -> None:
+    folder = Path(folder)
+    if not (folder / "till.json").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        cert = make_certificate()
+        TillConfig(
+            till_id, "test-token", "srv-1", "https://127.0.0.1:9", signing_key=PUBLIC,
+            server_cert=cert.cert_pem, server_fingerprint=cert.fingerprint,
+        ).save(folder)  # fmt: skip
+        install_snapshot(folder, snapshot if snapshot is not None else shop_snapshot())
+
+
 def autonomous_till(
     folder: Path,
     *,
@@ -138,15 +200,7 @@ def autonomous_till(
 ) -> Till:
     """An enrolled till on `folder` with the shop's snapshot, started (no threads), in
     autonomous mode (its server was not found) and `cashier` logged in."""
-    folder = Path(folder)
-    if not (folder / "till.json").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        cert = make_certificate()
-        TillConfig(
-            till_id, "test-token", "srv-1", "https://127.0.0.1:9", signing_key=PUBLIC,
-            server_cert=cert.cert_pem, server_fingerprint=cert.fingerprint,
-        ).save(folder)  # fmt: skip
-        install_snapshot(folder, snapshot if snapshot is not None else shop_snapshot())
+    _enrol(folder, snapshot, till_id)
     till = Till(folder, now=now or Clock(), mdns=False)
     till.start(background=False)
     till.on_not_found()

@@ -12,7 +12,7 @@ from appliance.till.devconfig import parse_devices
 from appliance.till.devices import TillDevices
 from appliance.till.selling import PRINTERS_OUT_OF_REACH
 from drivers.printer import Timeouts
-from testbed.devices import Events, autonomous_till
+from testbed.devices import Events, ShopServer, autonomous_till, online_till
 
 FAST = Timeouts(connect_s=0.5, write_s=1.0, status_s=0.3)
 
@@ -236,6 +236,48 @@ def test_direct_kitchen_printer_prints_while_autonomous_the_others_are_refused(s
     assert "Cuisine" in text and "Table 12" in text and "2 x Croque-monsieur" in text
     assert "Café" not in text and "sans oignons" in text
     assert Path(printed["png"]).exists()
+
+
+def test_online_the_direct_lines_print_here_and_the_others_go_to_the_server(tmp_path):
+    server = ShopServer()
+    till = online_till(tmp_path / "till", server)
+    events = Events(till)
+    devices = TillDevices.attach(till, parse_devices(ALL_SIM), timeouts=FAST)
+    try:
+        till.add("A002")  # plats -> Cuisine, direct: printed by this till
+        till.add("A003")  # boissons -> Bar: through the server
+        till.kitchen(table="7")
+        sent = events.wait("kitchen_sent")
+        printed = events.wait("kitchen_printed")
+        assert printed["job_id"] == sent["job_id"] == server.jobs[0]["job_id"]
+        assert [ln["name"] for ln in server.jobs[0]["lines"]] == ["Café crème"]
+        text = devices.sim.kitchen["cuisine"].text()
+        assert "1 x Croque-monsieur" in text and "Café" not in text
+        assert events.named("error") == []
+    finally:
+        till.stop()
+
+
+def test_a_receipt_cut_off_midway_is_uncertain_never_sent_again_and_can_be_copied(shop):
+    till, events, devices = shop()
+    printer = devices.sim.printer
+    till.scan(BAGUETTE)
+    printer.usb.stall_after = 200  # takes the status query and part of the receipt, then stalls
+    record = till.pay("card")
+    uncertain = events.wait("receipt_uncertain", sale_id=record["sale_id"], timeout=10)
+    assert "may be incomplete" in uncertain["message"] and "DUPLICATA" in uncertain["message"]
+    assert journal(till, "receipt_not_printed")[0]["state"] == "uncertain"
+    printer.usb.stalled = False
+    devices.device_thread.put(devices._sale, record)  # asked again: not sent again
+    assert devices.wait_idle()
+    again = devices.hw.printer.retry(record["sale_id"])
+    assert again.repeated and again.state == "uncertain"
+    assert printer.text().count("Boulangerie du Canal") == 1 and "Ticket n°" not in printer.text()
+    till.reprint_last()
+    events.wait("receipt_printed", sale_id=record["sale_id"], duplicate=True)
+    text = printer.text()
+    assert text.count("DUPLICATA") == 1 and text.count("Ticket n° 1") == 1
+    assert text.count("Boulangerie du Canal") == 2
 
 
 def test_without_direct_printers_autonomous_kitchen_is_refused_as_before(shop):
