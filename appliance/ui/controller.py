@@ -31,6 +31,21 @@ log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
 
+#: errors a scan can end with: the provisional line they answer goes
+SCAN_ERRORS = frozenset(
+    {
+        "unknown_barcode",
+        "bad_barcode",
+        "server_unreachable",
+        "not_logged_in",
+        "question_pending",
+        "not_ready",
+        "no_snapshot",
+        "bad_quantity",
+        "bad_article",
+    }
+)
+
 
 class View(Protocol):
     """What the controller asks of the screens (view.TillRoot implements it)."""
@@ -95,11 +110,11 @@ class TillController:
         self.worker.on_failure = self._failed
         self.state = UiState(server=getattr(till, "server_url", None))
         self.view: View | None = None
-        #: a core whose device layer rings scanner codes up itself says so; the screen
-        #: then leaves `scanner_code` events alone
-        if scanner_rings_up is None:
-            scanner_rings_up = bool(getattr(till, "scanner_rings_up", False))
+        #: None: the till's device layer (`till.devices`, devices.py) rings scanned codes
+        #: up itself when there is one, and the screen only shows the provisional line;
+        #: True/False forces either way
         self.scanner_rings_up = scanner_rings_up
+        self._scans = 0
         self._unsubscribe: Callable[[], None] | None = None
         self.listeners: list[Callable[[Event], None]] = []
         self._article_request = 0
@@ -165,6 +180,13 @@ class TillController:
         st.last_scan_at = time.perf_counter()
         call = self.till.scan if kind == "scan" else self.till.add
         number = self._submit(lambda: call(key, quantity))
+        self._show_provisional(number, key, article, quantity)
+        return number
+
+    def _show_provisional(
+        self, key: Any, code: str, article: dict[str, Any] | None, quantity: int = 1
+    ) -> None:
+        st = self.state
         if article is not None:
             price = int(article.get("price") or 0)
             row = {
@@ -177,18 +199,33 @@ class TillController:
         else:
             row = {
                 "qty": f"{quantity} ×",
-                "label": _("Looking up {code}…").format(code=key),
+                "label": _("Looking up {code}…").format(code=code),
                 "detail": "",
                 "unit": "",
                 "total": "",
             }
-        st.provisional[number] = row
+        row["article_id"] = str(article.get("article_id")) if article else None
+        row["code"] = code
+        st.provisional[key] = row
         if self.view is not None:
             if st.last_closed is not None:
                 st.last_closed = None
                 self.view.show_screen("sale")
             self.view.refresh("sale")
-        return number
+
+    def _scanner_rows(self) -> list[Any]:
+        return [k for k in self.state.provisional if isinstance(k, tuple)]
+
+    def _settle_scan(self, article_id: str | None = None, text: str = "") -> Any:
+        """The core answered a code the device layer rang up: which provisional line."""
+        keys = self._scanner_rows()
+        prov = self.state.provisional
+        for k in keys:
+            if (article_id and prov[k]["article_id"] == article_id) or (
+                text and prov[k]["code"] in text
+            ):
+                return k
+        return keys[0] if keys else None
 
     def set_quantity(self, typed: str) -> None:
         """The keypad's "×": the selected line's quantity, or the next article's."""
@@ -274,16 +311,14 @@ class TillController:
         self.worker.submit(self._device_status)
 
     def _device_status(self) -> None:
+        """Ask the till; it publishes `device_status` (a till without devices says so)."""
         status = getattr(self.till, "device_status", None)
         if status is None:
             return
         try:
-            answer = status()
+            status()
         except Exception as e:  # a device layer that fails says so, the till goes on
             log.warning("device status: %r", e)
-            return
-        if isinstance(answer, dict):
-            self.pump.post("device_status", **answer)
 
     def request_x_report(self) -> None:
         till = self.till
@@ -416,7 +451,10 @@ class TillController:
             self.state.selected = None
 
     def on_line_added(self, ev: Event) -> None:
-        self.state.provisional.pop(ev.get("_request"), None)
+        request = ev.get("_request")
+        if request is None:  # rung up by another thread: the scanner's
+            request = self._settle_scan(article_id=str((ev.get("line") or {}).get("article_id")))
+        self.state.provisional.pop(request, None)
         self._sale(ev)
         self.state.selected = None
         self._refresh("sale", "payment")
@@ -530,6 +568,8 @@ class TillController:
         st = self.state
         code = str(ev.get("code"))
         request = ev.get("_request")
+        if request is None and code in SCAN_ERRORS:
+            request = self._settle_scan(text=str(ev.get("message") or ""))
         if request is not None and request in st.provisional:
             if code == "server_unreachable":
                 st.provisional[request]["detail"] = _("kept: done again once you answer")
@@ -569,11 +609,18 @@ class TillController:
         self._say(str(ev.get("message") or _("The scanner does not work.")), "error")
 
     def on_scanner_code(self, ev: Event) -> None:
-        if self.scanner_rings_up or not self.state.cashier:
+        code = str(ev.get("code") or "").strip()
+        if not code or not self.state.cashier:
             return
-        code = str(ev.get("code") or "")
-        if code:
+        rings_up = self.scanner_rings_up
+        if rings_up is None:
+            rings_up = getattr(self.till, "devices", None) is not None
+        if not rings_up:
             self.scan(code)
+            return
+        cat = self.till.catalogue
+        self._scans += 1
+        self._show_provisional(("scanner", self._scans), code, cat and cat.by_barcode(code))
 
     def on_receipt_printed(self, ev: Event) -> None:
         self._device("printer", "ok")

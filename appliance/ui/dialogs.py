@@ -62,6 +62,15 @@ class Dialog(ModalView):
         self.box.add_widget(self.title)
         self.add_widget(self.box)
 
+    # a till's dialog comes and goes at once: no fading while the cashier waits
+    def open(self, *args: Any, **kw: Any) -> None:
+        kw.setdefault("animation", False)
+        super().open(*args, **kw)
+
+    def dismiss(self, *args: Any, **kw: Any) -> None:
+        kw.setdefault("animation", False)
+        super().dismiss(*args, **kw)
+
 
 class QuestionDialog(Dialog):
     """A question of the till: each answer a big button, what it does written under it."""

@@ -275,8 +275,19 @@ class SaleScreen(Screen):
                     "provisional": False,
                 }
             )
-        for number, row in st.provisional.items():
-            rows.append({**row, "line_index": -number, "selected": False, "provisional": True})
+        for i, row in enumerate(st.provisional.values()):
+            rows.append(
+                {
+                    "qty": row["qty"],
+                    "label": row["label"],
+                    "detail": row["detail"],
+                    "unit": row["unit"],
+                    "total": row["total"],
+                    "line_index": -1 - i,
+                    "selected": False,
+                    "provisional": True,
+                }
+            )
         self.ticket.show(rows, follow=st.selected is None)
         sd = int(sale.get("sale_discount") or 0)
         self.discount_line.text = (

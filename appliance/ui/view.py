@@ -41,12 +41,13 @@ def device_state(info: dict[str, Any] | None) -> tuple[str, str]:
     if not info:
         return "unknown", _("not connected")
     state = str(info.get("state") or info.get("status") or "").lower()
-    message = str(info.get("message") or "")
+    if state == "none":
+        return "unknown", _("none")
     if state in ("ok", "ready", "connected", "printed", "closed", "open"):
         level = "ok"
-    elif state in ("warning", "paper_near_end", "uncertain"):
+    elif state in ("warning", "paper_near_end", "uncertain", "disconnected"):
         level = "warning"
-    elif state in ("missing", "absent", "disconnected", "none", "simulated_off"):
+    elif state in ("unknown", "missing"):
         level = "unknown"
     elif state:
         level = "bad"
@@ -64,7 +65,7 @@ def device_state(info: dict[str, Any] | None) -> tuple[str, str]:
     }
     if state == "open":
         return level, _("open")
-    return level, message if level in ("bad", "warning") and message else words[level]
+    return level, words[level]  # the details go to the message line with the events
 
 
 class StatusBar(BoxLayout):

@@ -58,6 +58,7 @@ def kivy_env(home: Path) -> dict[str, str]:
         KIVY_LOG_MODE="PYTHON",
         KIVY_NO_FILELOG="1",
         SDL_VIDEODRIVER="offscreen",
+        KIVY_CLIPBOARD="dummy",
         PYTHONUNBUFFERED="1",
     )
     env.pop("DISPLAY", None)
