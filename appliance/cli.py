@@ -17,6 +17,7 @@ commands:
              import-csv, pending, report, journal)
   snapshot   build the store snapshot now (snapshot build --data DIR)
   till       run a till (till --headless --data DIR) or enrol it (till enroll ...)
+  ui         the till on its touchscreen (ui --data DIR [--server URL])
   enroll     same as `till enroll`
   drill      the outage drill: server, two tills, a crash, autonomous sales, upload
   devices    the till's scanner, printer and drawer: list, test-print, open-drawer,
@@ -45,6 +46,12 @@ def _till(argv: Sequence[str]) -> int:
     return main(list(argv))
 
 
+def _ui(argv: Sequence[str]) -> int:
+    from appliance.ui.cli import main
+
+    return main(list(argv))
+
+
 def _enroll(argv: Sequence[str]) -> int:
     return _till(["enroll", *argv])
 
@@ -65,6 +72,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "server": _server,
     "snapshot": _snapshot,
     "till": _till,
+    "ui": _ui,
     "enroll": _enroll,
     "drill": _drill,
     "devices": _devices,
