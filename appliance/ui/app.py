@@ -44,13 +44,14 @@ class TillApp(App):
         lang: str = "fr",
         side: Callable[[TillController], Widget] | None = None,
         scanner_rings_up: bool | None = None,
+        after_start: Callable[[Any], Any] | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
         i18n.use(lang)
         self.lang = lang
         self.side = side
-        self.ctl = TillController(till, scanner_rings_up=scanner_rings_up)
+        self.ctl = TillController(till, scanner_rings_up=scanner_rings_up, after_start=after_start)
 
     def build(self) -> TillRoot:
         Window.clearcolor = COLOURS["background"]

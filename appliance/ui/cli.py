@@ -13,8 +13,9 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
-__all__ = ["configure_kivy", "main"]
+__all__ = ["attach_devices", "configure_kivy", "main"]
 
 SIZE = re.compile(r"^(\d{3,5})x(\d{3,5})$")
 
@@ -55,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lang", choices=("fr", "en"), default=os.environ.get("AUTONOME_LANG", "fr"))
     p.add_argument("--size", type=_size, default=(1024, 768), help="window size (1024x768)")
     p.add_argument("--fullscreen", action="store_true", help="the till's own screen")
+    p.add_argument(
+        "--no-devices", action="store_true", help="ignore devices.toml (no scanner, printer...)"
+    )
     p.add_argument("--log-level", default="INFO")
     a = p.parse_args(argv if argv is not None else sys.argv[1:])
     logging.basicConfig(
@@ -79,8 +83,25 @@ def main(argv: list[str] | None = None) -> int:
     configure_kivy(a.data / "kivy", a.size, a.fullscreen)
     from .app import TillApp
 
-    TillApp(till, lang=a.lang).run()
+    TillApp(till, lang=a.lang, after_start=None if a.no_devices else attach_devices).run()
     return 0
+
+
+def attach_devices(till: Any) -> None:
+    """The devices of the till's devices.toml (none without the file); a file that is
+    wrong leaves the till selling without them, and the screen says why."""
+    from appliance.till.devconfig import DevicesConfigError, load_devices
+
+    try:
+        config = load_devices(till.data_dir)
+    except DevicesConfigError as e:
+        till.error("devices_config", f"{e}: the till sells without its devices")
+        return
+    if config.empty:
+        return
+    from appliance.till.devices import TillDevices
+
+    TillDevices.attach(till, config)
 
 
 if __name__ == "__main__":

@@ -103,8 +103,16 @@ class UiState:
 
 
 class TillController:
-    def __init__(self, till: Any, *, scanner_rings_up: bool | None = None) -> None:
+    def __init__(
+        self,
+        till: Any,
+        *,
+        scanner_rings_up: bool | None = None,
+        after_start: Callable[[Any], Any] | None = None,
+    ) -> None:
         self.till = till
+        #: run on the worker once the till is open (e.g. attach its devices)
+        self.after_start = after_start
         self.worker = Worker()
         self.pump = EventPump(self.handle, self.worker)
         self.worker.on_failure = self._failed
@@ -134,6 +142,12 @@ class TillController:
             log.exception("the till did not start")
             self.pump.post("error", code="start_failed", message=str(e))
             return
+        if self.after_start is not None:
+            try:
+                self.after_start(self.till)
+            except Exception as e:  # the till sells without what failed, and says so
+                log.exception("after the till started")
+                self.pump.post("error", code="start_failed", message=str(e))
         self.pump.post("_started")
         self._device_status()
 

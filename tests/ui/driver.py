@@ -31,7 +31,14 @@ def enrolled_till(server: ServerProcess, folder: Path, url: str | None = None, *
 
 
 class TillScreen:
-    def __init__(self, till: Any, size: tuple[int, int] = (1024, 768), lang: str = "en") -> None:
+    def __init__(
+        self,
+        till: Any,
+        size: tuple[int, int] = (1024, 768),
+        lang: str = "en",
+        side: Callable[[Any], Any] | None = None,
+        after_start: Callable[[Any], Any] | None = None,
+    ) -> None:
         from kivy.base import EventLoop
         from kivy.config import Config
 
@@ -48,10 +55,10 @@ class TillScreen:
         Window.size = size
         i18n.use(lang)
         self.till = till
-        self.ctl = TillController(till)
+        self.ctl = TillController(till, after_start=after_start)
         self.events: list[dict[str, Any]] = []
         self.ctl.listeners.append(self.events.append)
-        self.root = build_root(self.ctl)
+        self.root = build_root(self.ctl, side)
         Window.add_widget(self.root)
         self.ctl.start()
         self.frames(3)
