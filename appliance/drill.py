@@ -1,12 +1,17 @@
 """`autonome drill`: the outage drill, on loopback, with throw-away data.
 
-1. start a store server and two headless tills;
-2. sell online;
+1. start a store server, its kitchen and bar printers, and two headless tills with
+   simulated devices (a French scanner, a receipt printer, a cash drawer);
+2. sell online (till 1 scans through its simulated USB scanner), and send an order
+   to the kitchen and the bar through the server's spooler;
 3. kill the server with SIGKILL;
-4. answer "autonomous" and keep selling;
+4. answer "autonomous" and keep selling (the kitchen is out of reach, and said so);
 5. restart the server, then restart the tills;
 6. answer "send";
 7. read the server's journal and check it against every acknowledged sale.
+
+The receipts and the kitchen tickets are rendered by the simulated printers to
+PNG files in --out (printed at the end).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -28,10 +34,45 @@ __all__ = ["main", "run_drill"]
 
 DEMO_CASHIER = ("c1", "1234")
 
+#: the demo catalogue's shared printers (appliance.server.demo.PRINTERS)
+KITCHEN_PORTS = {"cuisine": 9101, "bar": 9102}
+
+#: a French scanner on USB, a receipt printer with its drawer: all simulated
+DEVICES_TOML = """\
+[scanner]
+kind = "sim"
+layout = "fr"
+
+[printer]
+kind = "sim"
+paper = "80mm"
+
+[drawer]
+enabled = true
+pin = 2
+"""
+
+#: an order for table 12: one dish for the kitchen, two white coffees for the bar
+ORDER = {
+    "table": "12",
+    "covers": 2,
+    "note": "allergie aux noix",
+    "lines": [
+        {"article_id": "A104", "name": "Plat du jour", "quantity": 1, "category": "cuisine",
+         "note": "sans sauce"},
+        {"article_id": "A112", "name": "Café crème", "quantity": 2, "category": "boissons-chaudes"},
+    ],
+}  # fmt: skip
+
 
 class Drill:
-    def __init__(self, root: Path, *, online: int, offline: int, say) -> None:
+    def __init__(
+        self, root: Path, *, online: int, offline: int, say, out: Path | None = None
+    ) -> None:
         self.root = root
+        self.out = out
+        self.pictures: dict[str, Path] = {}
+        self.kitchen_printers: dict[str, Any] = {}
         self.online = online
         self.offline = offline
         self.say = say
@@ -46,11 +87,13 @@ class Drill:
         self.server.data.mkdir(parents=True)
         self.server.init("--demo")
         autonome("snapshot", "build", "--data", str(self.server.data))
+        self.start_kitchen_printers()
         self.server.start()
         self.barcodes = self._demo_barcodes()
         for till in self.tills:
             code = self.server.enrolment_code(till.name)
             till.enroll(code, self.server.url, self.server.fingerprint())
+            (till.data / "devices.toml").write_text(DEVICES_TOML)
             till.start(self.server.url)
         for till in self.tills:
             till.wait_event("mode", mode="ONLINE", timeout=20)
@@ -58,19 +101,68 @@ class Drill:
             till.wait_event("logged_in")
         self.say(f"1. server {self.server.url} and two tills online")
 
-    def sell(self, till: TillProcess, count: int) -> None:
-        for _ in range(count):
+    def start_kitchen_printers(self) -> None:
+        from drivers.sim import SimPrinter
+
+        for printer_id, port in KITCHEN_PORTS.items():
+            printer = SimPrinter()
+            try:
+                printer.serve_tcp(port=port)
+            except OSError as e:
+                self.say(f"   printer {printer_id} not simulated: port {port} is taken ({e})")
+                continue
+            self.kitchen_printers[printer_id] = printer
+
+    def sell(self, till: TillProcess, count: int, label: str) -> None:
+        scanner = till is self.tills[0]  # till 1 reads its codes from its USB scanner
+        for n in range(count):
             for code in self.rng.sample(self.barcodes, self.rng.randint(1, 4)):
-                till.send("scan", code=code)
+                till.send("sim_scan" if scanner else "scan", code=code)
                 till.wait_event("line_added")
             till.send("pay", method="cash", amount=100_00)
             ev = till.wait_event("sale_closed")
             self.acknowledged[ev["sale_id"]] = ev
+            receipt = till.wait_event("receipt_printed", sale_id=ev["sale_id"])
+            till.wait_event("drawer_opened", sale_id=ev["sale_id"])
+            if n == 0 and scanner and receipt.get("png"):
+                self.keep_picture(f"receipt-{label}", Path(receipt["png"]))
+
+    def keep_picture(self, name: str, source: Path | bytes) -> None:
+        if self.out is None:
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        path = self.out / f"{name}.png"
+        if isinstance(source, bytes):
+            path.write_bytes(source)
+        else:
+            shutil.copyfile(source, path)
+        self.pictures[name] = path
+
+    def send_order(self) -> None:
+        till = self.tills[0]
+        till.send("kitchen", **ORDER)
+        till.wait_event("kitchen_sent")
+        deadline = time.monotonic() + 15
+        printed = []
+        for printer_id, printer in self.kitchen_printers.items():
+            while not printer.core.receipts() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if printer.core.receipts():
+                printed.append(printer_id)
+                self.keep_picture(f"ticket-{printer_id}", printer.png())
+        self.say(f"   order for table 12 sent: ticket printed by {', '.join(printed) or 'nobody'}")
+
+    def order_refused(self) -> None:
+        till = self.tills[0]
+        till.send("kitchen", **ORDER)
+        ev = till.wait_event("error", code="printers_out_of_reach")
+        self.say(f"   order for the kitchen refused: {ev['message']}")
 
     def sell_online(self) -> None:
         for till in self.tills:
-            self.sell(till, self.online)
-        self.say(f"2. sold {2 * self.online} sales online")
+            self.sell(till, self.online, "online")
+        self.say(f"2. sold {2 * self.online} sales online, each receipt printed, drawer opened")
+        self.send_order()
 
     def kill_server(self) -> None:
         t0 = time.monotonic()
@@ -86,8 +178,9 @@ class Drill:
         for till in self.tills:
             till.send("answer", question="go_autonomous", answer="yes")
             till.wait_event("mode", mode="AUTONOMOUS")
-            self.sell(till, self.offline)
+            self.sell(till, self.offline, "autonomous")
         self.say(f"4. answered 'autonomous' and sold {2 * self.offline} sales without the server")
+        self.order_refused()
 
     def restart(self) -> None:
         self.server.start()
@@ -142,6 +235,8 @@ class Drill:
         for till in self.tills:
             till.quit()
         self.server.stop()
+        for printer in self.kitchen_printers.values():
+            printer.close()
 
     # -- helpers ---------------------------------------------------------------
     def _demo_barcodes(self) -> list[str]:
@@ -159,11 +254,18 @@ class Drill:
         return ids
 
 
-def run_drill(*, online: int = 5, offline: int = 10, say=print, keep: Path | None = None):
+def run_drill(
+    *,
+    online: int = 5,
+    offline: int = 10,
+    say=print,
+    keep: Path | None = None,
+    out: Path | None = None,
+):
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autonome-drill-") as tmp:
         root = keep or Path(tmp)
-        drill = Drill(root, online=online, offline=offline, say=say)
+        drill = Drill(root, online=online, offline=offline, say=say, out=out)
         try:
             drill.start_store()
             drill.sell_online()
@@ -176,6 +278,7 @@ def run_drill(*, online: int = 5, offline: int = 10, say=print, keep: Path | Non
         finally:
             drill.stop()
     result["seconds"] = round(time.monotonic() - started, 2)
+    result["pictures"] = {name: str(path) for name, path in drill.pictures.items()}
     return result
 
 
@@ -193,6 +296,7 @@ def _report(r: dict[str, Any]) -> str:
         f"counted twice                  : {r['duplicates']}\n"
         f"hash chains                    : {'verified' if r['chain_ok'] else 'BROKEN'}\n"
         f"drill time                     : {r['seconds']} s\n{verdict}"
+        + "".join(f"\n{name:<31}: {path}" for name, path in r.get("pictures", {}).items())
     )
 
 
@@ -202,12 +306,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--online", type=int, default=5, help="sales per till before the outage")
     p.add_argument("--offline", type=int, default=10, help="sales per till while autonomous")
     p.add_argument("--keep", type=Path, help="keep the drill's data in this folder")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "autonome-demo",
+        help="where the receipts and tickets are drawn (PNG)",
+    )
     a = p.parse_args(argv)
     say = (lambda *_: None) if a.json else (lambda m: print(m, flush=True))
     if a.keep:
         a.keep.mkdir(parents=True, exist_ok=False)
     try:
-        result = run_drill(online=a.online, offline=a.offline, say=say, keep=a.keep)
+        result = run_drill(online=a.online, offline=a.offline, say=say, keep=a.keep, out=a.out)
     except ProcessError as e:
         print(f"drill failed: {e}", file=sys.stderr)
         return 2
