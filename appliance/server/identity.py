@@ -8,6 +8,7 @@ receipts from it, online or not.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -110,6 +111,15 @@ def check_identity(raw: dict[str, Any]) -> dict[str, Any]:
         if text:
             out[key] = text
     return out
+
+
+def store_now(identity: dict[str, Any]) -> datetime:
+    """Now, in the store's time zone (the one its tickets are printed in)."""
+    try:
+        zone = ZoneInfo(str(identity.get("timezone") or DEFAULT_TIMEZONE))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(DEFAULT_TIMEZONE)
+    return datetime.now(zone)
 
 
 def read_identity(store: Store) -> dict[str, Any]:

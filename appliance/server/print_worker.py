@@ -26,6 +26,8 @@ from drivers.printer.tickets import COPY_BANNER, kitchen_ticket
 
 from .catalogue import printer_list
 from .faults import crash_point
+from .identity import META_KEY as IDENTITY_KEY
+from .identity import store_now
 from .print_status import station, till_name
 from .printing import FAILED, PRINTED, QUEUED, SENDING, UNCERTAIN, refresh_job_status
 from .storage import now_iso, print_deliveries, print_jobs, printer_health
@@ -174,6 +176,7 @@ class PrinterWorker(threading.Thread):
         with self.store.read() as conn:
             job = conn.execute(select(print_jobs).where(print_jobs.c.job_id == d.job_id)).one()
             till = till_name(conn, job.till_id)
+            identity = self.store.get_meta(conn, IDENTITY_KEY)
             route = next(
                 (p for p in printer_list(conn) if p["printer_id"] == d.printer_id),
                 {"name": d.printer_id, "kind": "kitchen"},
@@ -182,7 +185,7 @@ class PrinterWorker(threading.Thread):
             orjson.loads(job.body),
             printer_name=route["name"],
             lines=orjson.loads(d.lines),
-            printed_at=datetime.now().astimezone(),
+            printed_at=store_now(orjson.loads(identity) if identity else {}),
             till_name=till,
             paper=self.spooler.paper,
             banner=COPY_BANNER if d.copy else "",

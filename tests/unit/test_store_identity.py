@@ -87,3 +87,15 @@ def test_the_store_command_shows_and_changes_it(tmp_path, capsys):
         "address": ["1 rue Haute", "69001 Lyon"],
         "siret": "73282932000074",
     }
+
+
+def test_tickets_are_dated_in_the_stores_time_zone():
+    from datetime import UTC, datetime
+
+    from appliance.server.identity import store_now
+
+    for zone in ("Europe/Paris", "America/Cayenne", "Indian/Reunion"):
+        now = store_now({"timezone": zone})
+        assert str(now.tzinfo) == zone
+        assert abs((now - datetime.now(UTC)).total_seconds()) < 5
+    assert str(store_now({}).tzinfo) == "Europe/Paris"
