@@ -31,6 +31,7 @@ from .document import (
 )
 
 CODE_PAGE = "CP858"
+CODE_PAGE_NUMBER = 19  # ESC t 19: CP858 in Epson's table, which ESC/POS printers follow
 _CONTROL = {c: " " for c in (*range(0x20), 0x7F)}
 
 
@@ -60,6 +61,9 @@ class _Writer:
         self.paper = paper
         self.p = escpos_lib.load().Dummy(profile=paper.profile)
         self.p.hw("INIT")  # ESC @: the printer's defaults, whatever the last job left
+        # ESC t 19 on every paper: some profiles list CP858 under a second number too
+        # (POS-5890: 19 and 53) and python-escpos would take the last one
+        self.p.magic.encoder.codepages[CODE_PAGE] = CODE_PAGE_NUMBER
         self.p.charcode(CODE_PAGE)  # ESC t n, and no switching after it
         self.align = "left"
         self.style = PLAIN

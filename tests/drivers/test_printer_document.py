@@ -18,7 +18,7 @@ from drivers.printer import (
     drawer_kick,
     render,
 )
-from drivers.printer.render import layout_columns
+from drivers.printer.render import PAPER_80MM, PAPER_80MM_42, layout_columns
 from drivers.sim import PrinterCore
 from drivers.sim.paper import paper_text
 from drivers.sim.samples import sample_kitchen_ticket, sample_receipt
@@ -54,12 +54,13 @@ def test_a_kitchen_ticket_is_a_document_too():
     assert "Table 12" in text and "[CODE128 T12-2-000118]" in text and "8<---" in text
 
 
-def test_fixed_code_page_euro_and_accents():
-    data = render(Document((Text("€ é à ç è ù Ç É"),)))
+@pytest.mark.parametrize("paper", [PAPER_80MM, PAPER_80MM_42, PAPER_58MM], ids=str)
+def test_fixed_code_page_euro_and_accents(paper):
+    data = render(Document((Text("€ é à ç è ù Ç É"),)), paper)
     assert data.startswith(b"\x1b@\x1bt\x13")  # ESC @, then ESC t 19: CP858, once
     assert data.count(b"\x1bt") == 1
     assert b"\xd5 \x82 \x85 \x87 \x8a \x97 \x80 \x90\n" in data
-    assert printed(data).splitlines()[0] == "€ é à ç è ù Ç É"
+    assert printed(data, paper.columns).splitlines()[0] == "€ é à ç è ù Ç É"
 
 
 def test_a_character_cp858_lacks_prints_as_a_question_mark():
