@@ -274,3 +274,8 @@ class ServerClient:
             return resp.json()
         except ValueError:
             return {}
+
+    def print_job_status(self, job_id: str) -> dict[str, Any]:
+        """The job's state per printer and what to tell the cashier (`message`)."""
+        answer = self._json("GET", f"/print-jobs/{job_id}")
+        return answer if isinstance(answer, dict) else {}

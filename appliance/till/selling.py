@@ -26,6 +26,7 @@ from appliance.domain import (
 
 from .client import NotFound, Rejected, ServerError
 from .faults import crash_point
+from .kitchenwatch import follow_job
 from .modes import SERVER_MODES, Mode
 from .outbox import OutboxWriteError
 
@@ -351,9 +352,12 @@ class Selling:
             )
             return None
         server_job = {**job, "lines": rest}
-        return self._online_call(
+        answer = self._online_call(
             "print_job", lambda c: c.print_job(server_job), job_id=job["job_id"]
         )
+        if answer is not None and self.follow_kitchen:
+            follow_job(self, job["job_id"])
+        return answer
 
     def _online_call(self: Till, what: str, call: Any, **extra: Any) -> dict[str, Any] | None:
         if self.mode not in SERVER_MODES:

@@ -90,6 +90,8 @@ class Till(Selling):
         self.fetcher = SnapshotFetcher(self)
         self.sale = Sale()
         self.cashier: dict[str, Any] | None = None
+        #: follow each order the server prints and say what became of it (kitchenwatch)
+        self.follow_kitchen = True
         #: the record of the last sale closed in this run (its receipt is printed from it)
         self.last_sale: dict[str, Any] | None = None
         #: the scanner, receipt printer, drawer and direct kitchen printers, once

@@ -258,3 +258,25 @@ def test_a_new_snapshot_on_the_server_is_installed_in_the_background(till, serve
 def test_the_headless_till_refuses_an_unenrolled_folder(tmp_path):
     with pytest.raises(ProcessError, match="enrol"):
         autonome("till", "--headless", "--data", str(tmp_path))
+
+
+def test_the_cashier_hears_what_became_of_an_order_the_kitchen_printer_being_dead(till, server):
+    """The demo's kitchen printer (127.0.0.1:9101) is dead; its backup, the bar's
+    (9102), prints the ticket; the till follows the job and says so."""
+    from drivers.sim import SimPrinter
+
+    bar = SimPrinter()
+    bar.serve_tcp(port=9102)
+    try:
+        start_online(till, server)
+        dish = {"article_id": "A104", "name": "Plat du jour", "quantity": 1}
+        till.send("kitchen", table="5", covers=1, lines=[{**dish, "category": "cuisine"}])
+        sent = till.wait_event("kitchen_sent")
+        status = till.wait_event("kitchen_status", timeout=60, job_id=sent["job_id"], ended=True)
+        assert status["status"] == "printed" and status["ok"] is True
+        assert "Cuisine is not answering: the ticket went to Bar (backup)" in status["message"]
+        assert [(p["printer_id"], p["sent_to"]) for p in status["printers"]] == [("cuisine", "bar")]
+        assert "Plat du jour" in bar.text() and "Table 5" in bar.text()
+        assert len(bar.core.receipts()) == 1
+    finally:
+        bar.close()
