@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo drill test lint bench campaign fuzz venv clean
+.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# the till's screens at 1024x768 and 1280x800 (docs/screenshots; a demo server on loopback)
+screenshots: $(STAMP)
+	$(PY) -m appliance.ui.screenshots docs/screenshots
 
 # the fault campaign on a LAN of network namespaces (root): SEED= and N= replay a run
 N ?= 200
