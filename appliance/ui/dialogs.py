@@ -12,7 +12,6 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
-from kivy.uix.progressbar import ProgressBar
 from kivy.uix.textinput import TextInput
 
 from appliance.domain import FRENCH_RATES
@@ -20,7 +19,7 @@ from appliance.domain import FRENCH_RATES
 from .i18n import N_, _, money, ngettext, parse_amount
 from .texts import QuestionText
 from .theme import COLOURS, SIZES, TOUCH
-from .widgets import Keypad, TextLabel, TouchButton, fill
+from .widgets import Bar, Keypad, TextLabel, TouchButton, fill
 
 __all__ = [
     "ArticleDialog",
@@ -106,7 +105,7 @@ class UploadDialog(Dialog):
     def __init__(self) -> None:
         super().__init__(_("Sending the sales to the store server"), size_hint=(0.7, 0.5))
         self.tag = "upload"
-        self.bar = ProgressBar(max=1, value=0, size_hint_y=None, height=dp(40))
+        self.bar = Bar(max=1, value=0, size_hint_y=None, height=dp(36))
         self.count = TextLabel(font_size=sp(26), color=COLOURS["text"], halign="center")
         self.count.tag = "upload:count"
         self.end = TextLabel(font_size=sp(20), color=COLOURS["text"], halign="center")
@@ -134,6 +133,7 @@ class UploadDialog(Dialog):
                 sent,
             ).format(n=sent)
             self.end.color = COLOURS["ok"]
+            self.bar.colour(COLOURS["ok"])
             self.ok.disabled = False
             self.ok.colour = list(COLOURS["pay"])
             self.bar.value = self.bar.max
@@ -144,6 +144,7 @@ class UploadDialog(Dialog):
                 "nothing is lost, they go at the next try."
             ).format(sent=sent, left=left)
             self.end.color = COLOURS["warning"]
+            self.bar.colour(COLOURS["warning"])
             self.ok.disabled = False
         else:
             self.end.text = _("Sending…")

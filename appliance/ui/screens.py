@@ -314,7 +314,7 @@ class SaleScreen(Screen):
         article = f["fn:article"]
         if st.autonomous:
             article.disabled = True
-            article.reason = _("New article: not in autonomous mode (created on the server)")
+            article.reason = _("New article: not in autonomous mode")
         elif not st.is_manager:
             article.disabled = True
             article.reason = _("New article: managers only")
@@ -433,6 +433,7 @@ class PaymentScreen(Screen):
 
     def _methods(self) -> GridLayout:
         grid = GridLayout(cols=2, spacing=dp(6), size_hint_x=0.34)
+        self.method_buttons: list[TouchButton] = []
         for cents in NOTES + COINS:
             b = TouchButton(
                 money(cents),
@@ -441,9 +442,9 @@ class PaymentScreen(Screen):
                 font_size=sp(22),
             )
             b.bind(on_release=lambda _b, c=cents: self.ctl.pay("cash", c))
+            self.method_buttons.append(b)
             grid.add_widget(b)
         grid.add_widget(Widget())
-        self.method_buttons: list[TouchButton] = []
         for method in ("cash", "card", "cheque", "meal_voucher"):
             b = TouchButton(
                 method_name(method), tag=f"pay:{method}", colour=list(COLOURS["function"])

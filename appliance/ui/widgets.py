@@ -29,6 +29,7 @@ from .i18n import _
 from .theme import COLOURS, SIZES, TOUCH, darker, text_on
 
 __all__ = [
+    "Bar",
     "Banner",
     "Keypad",
     "MessageBar",
@@ -113,6 +114,30 @@ class TouchButton(Button):
         else:
             self.background_color = darker(base, 0.7) if self.state == "down" else base
             self.color = text_on(base)
+
+
+class Bar(Widget):
+    """A progress bar a cashier sees from a step away: thick, filled from the left."""
+
+    value = NumericProperty(0)
+    max = NumericProperty(1)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        with self.canvas:
+            Color(*COLOURS["background"])
+            self._back = Rectangle()
+            self._colour = Color(*COLOURS["function"])
+            self._front = Rectangle()
+        self.bind(pos=self._draw, size=self._draw, value=self._draw, max=self._draw)
+
+    def _draw(self, *_: Any) -> None:
+        part = min(max(self.value / self.max, 0.0), 1.0) if self.max else 0.0
+        self._back.pos, self._back.size = self.pos, self.size
+        self._front.pos, self._front.size = self.pos, (self.width * part, self.height)
+
+    def colour(self, rgba: Sequence[float]) -> None:
+        self._colour.rgba = tuple(rgba)
 
 
 class Banner(Label):
@@ -294,7 +319,7 @@ class TicketRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
         self._total = TextLabel(size_hint_x=0.19, font_size=size, color=ink, bold=True)
         self._unit.halign = self._total.halign = "right"
         for w in (self._qty, self._name, self._unit, self._total):
-            w.shorten = True
+            w.shorten = w is not self._name  # a name wraps, with its discount under it
             self.add_widget(w)
         self.bind(
             qty=self._refresh,

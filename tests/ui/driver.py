@@ -43,6 +43,9 @@ class TillScreen:
         from kivy.config import Config
 
         Config.set("graphics", "maxfps", "0")
+        # an offscreen window keeps the size it was made with: the first screen sets it
+        Config.set("graphics", "width", str(size[0]))
+        Config.set("graphics", "height", str(size[1]))
         from kivy.core.window import Window
 
         from appliance.ui import i18n
@@ -52,7 +55,6 @@ class TillScreen:
         EventLoop.ensure_window()
         self.window = Window
         self.loop = EventLoop
-        Window.size = size
         i18n.use(lang)
         self.till = till
         self.ctl = TillController(till, after_start=after_start)

@@ -1,0 +1,210 @@
+"""`python -m appliance.ui.screenshots OUT` (`make screenshots`): the till's screens as
+PNG files, at 1024x768 and 1280x800: login, sale, payment, question, autonomous,
+upload.
+
+A demo store server runs on loopback (`autonome server init --demo`), a till is
+enrolled with it and runs in this process behind the real screens on an
+offscreen window; the server is stopped for the autonomous screens and
+started again for the upload. Kivy must be able to open a window (Mesa's EGL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+SIZES = ((1024, 768), (1280, 800))
+
+
+def _prepare(work: Path, size: tuple[int, int]) -> None:
+    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    os.environ.setdefault("KIVY_CLIPBOARD", "dummy")
+    from .cli import configure_kivy
+
+    configure_kivy(work / "kivy", size, False)
+    from kivy.config import Config
+
+    Config.set("graphics", "maxfps", "0")
+
+
+class Shooter:
+    def __init__(self, ctl: Any, out: Path, work: Path) -> None:
+        from kivy.base import EventLoop
+        from kivy.core.window import Window
+
+        EventLoop.ensure_window()
+        self.loop = EventLoop
+        self.window = Window
+        self.ctl = ctl
+        self.out = out
+        self.work = work
+
+    def frames(self, n: int = 3) -> None:
+        for _ in range(n):
+            self.loop.idle()
+
+    def until(self, predicate: Callable[[], Any], timeout: float = 30, what: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"screenshots: no {what} within {timeout} s")
+            self.loop.idle()
+            time.sleep(0.01)
+
+    def settle(self) -> None:
+        self.until(
+            lambda: self.ctl.worker.backlog == 0 and self.ctl.worker.current == 0, 30, "idle"
+        )
+        self.frames(4)
+
+    def shoot(self, name: str) -> None:
+        self.frames(6)
+        w, h = self.window.size
+        made = self.window.screenshot(name=str(self.work / "shot.png"))
+        target = self.out / f"{name}-{w}x{h}.png"
+        shutil.move(made, target)
+        print(target, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m appliance.ui.screenshots")
+    p.add_argument("out", type=Path, nargs="?", default=Path("docs/screenshots"))
+    p.add_argument("--lang", choices=("fr", "en"), default="fr")
+    p.add_argument("--size", help="one size, WIDTHxHEIGHT (default: each of SIZES in turn)")
+    a = p.parse_args(argv)
+    a.out.mkdir(parents=True, exist_ok=True)
+    if a.size is None:
+        # an offscreen window keeps its first size: one process a size
+        for w, h in SIZES:
+            command = [sys.executable, "-m", "appliance.ui.screenshots", str(a.out)]
+            done = subprocess.run([*command, "--lang", a.lang, "--size", f"{w}x{h}"])
+            if done.returncode != 0:
+                return done.returncode
+        return 0
+    w, h = (int(x) for x in a.size.split("x"))
+    work = Path(tempfile.mkdtemp(prefix="autonome-shots-"))
+    try:
+        _prepare(work, (w, h))
+        return _run(a.out, a.lang, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(out: Path, lang: str, work: Path) -> int:
+    import json
+
+    from appliance.processes import ServerProcess, TillProcess, autonome
+    from appliance.till import Till
+
+    from . import i18n
+    from .app import build_root
+    from .controller import TillController
+
+    server = ServerProcess(work / "server", mdns=False)
+    server.data.mkdir()
+    autonome("server", "init", "--data", str(server.data), "--demo", timeout=300)
+    autonome("snapshot", "build", "--data", str(server.data))
+    server.start()
+    try:
+        folder = work / "till"
+        TillProcess(folder, "Caisse 1").enroll(server.enrolment_code("Caisse 1"), server.url)
+        conf = json.loads((folder / "till.json").read_text())
+        conf["settings"].update(mdns=False, back_probe_s=0.5)
+        (folder / "till.json").write_text(json.dumps(conf))
+        till = Till(folder, server_hint=server.url, mdns=False)
+        i18n.use(lang)
+        ctl = TillController(till)
+        from kivy.core.window import Window
+
+        shots = Shooter(ctl, out, work)
+        root = build_root(ctl)
+        Window.add_widget(root)
+        ctl.start()
+        st = ctl.state
+        shots.until(lambda: st.mode == "ONLINE" and till.catalogue is not None, 30, "online")
+        shots.settle()
+        root.login.choose("c1")
+        root.login.pad.entry = "12"
+        shots.frames()
+        shots.shoot("login")
+
+        ctl.login("c1", "1234")
+        shots.until(lambda: st.cashier is not None, 10, "login")
+        names = ["Baguette tradition", "Croissant", "Pain au chocolat", "Café crème"]
+        ids = {row["name"]: aid for aid, row in till.catalogue.articles.items()}
+        for name in names:
+            ctl.add(ids[name])
+        shots.settle()
+        ctl.select(1)
+        ctl.set_quantity("4")
+        shots.settle()
+        ctl.select(2)
+        ctl.discount(line=True, percent=10)
+        shots.settle()
+        ctl.select(0)
+        shots.frames()
+        shots.shoot("sale")
+
+        ctl.select(0)
+        root.screens.current = "payment"
+        ctl.pay("meal_voucher", 500)
+        shots.settle()
+        root.payment.keypad.entry = "20"
+        shots.frames()
+        shots.shoot("payment")
+        root.payment.keypad.entry = ""
+        ctl.pay("cash", 2000)
+        shots.settle()
+        shots.frames()
+        shots.shoot("change")
+        root.payment._new_sale()
+
+        ctl.add(ids["Baguette"])
+        ctl.add(ids["Expresso"])
+        shots.settle()
+        server.kill()
+        shots.until(lambda: st.question is not None, 15, "the go-autonomous question")
+        shots.frames()
+        shots.shoot("question")
+        ctl.answer("go_autonomous", "yes")
+        shots.until(lambda: st.mode == "AUTONOMOUS", 10, "autonomous mode")
+        root.screens.current = "payment"
+        ctl.pay("card")
+        shots.settle()
+        root.payment._new_sale()
+        ctl.add(ids["Jambon-beurre"])
+        ctl.add(ids["Coca-Cola 33 cl"])
+        shots.settle()
+        shots.shoot("autonomous")
+
+        root.screens.current = "payment"
+        ctl.pay("cash", 1000)
+        shots.settle()
+        root.payment._new_sale()
+        server.start()
+        shots.until(lambda: st.question is not None, 30, "the send-sales question")
+        shots.frames()
+        shots.shoot("send")
+        ctl.answer("send_sales", "send")
+        shots.until(lambda: st.upload.get("state") == "finished", 30, "the upload's end")
+        shots.settle()
+        shots.shoot("upload")
+        ctl.stop()
+        root.close()
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
