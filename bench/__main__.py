@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bench.figures import BIG_STORE, FIGURES, Figure
+from bench.ui import UI_FIGURES
 
 
 def _run(fig: Figure, work: Path) -> dict:
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     metrics = {}
     with tempfile.TemporaryDirectory(prefix="autonome-bench-") as tmp:
-        for fig in FIGURES:
+        for fig in [*FIGURES, *UI_FIGURES]:
             if a.only and fig.name not in a.only:
                 continue
             work = Path(tmp) / fig.name
