@@ -29,7 +29,9 @@ def build_root(
 ) -> TillRoot:
     """The till's widget tree wired to `ctl` (and the pump to Kivy's clock)."""
     from kivy.clock import Clock
+    from kivy.core.window import Window
 
+    Window.clearcolor = COLOURS["background"]
     ctl.pump.schedule = Clock.create_trigger(ctl.pump.drain, 0)
     return TillRoot(ctl, side=side(ctl) if side is not None else None)
 
@@ -54,7 +56,6 @@ class TillApp(App):
         self.ctl = TillController(till, scanner_rings_up=scanner_rings_up, after_start=after_start)
 
     def build(self) -> TillRoot:
-        Window.clearcolor = COLOURS["background"]
         root = build_root(self.ctl, self.side)
         root.login.lang.bind(on_release=lambda *_: self.switch_language())
         return root

@@ -192,7 +192,7 @@ class ReceiptView(BoxLayout):
         self.image.reload()
         Clock.schedule_once(self._size, 0)
 
-    def _size(self, *_: Any) -> None:
+    def _size(self, *_args: Any) -> None:
         tw, th = self.image.texture_size
         if tw:
             self.image.height = th * self.scroll.width / tw

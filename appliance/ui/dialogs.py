@@ -291,7 +291,7 @@ class DiscountDialog(Dialog):
         row.add_widget(ok)
         self.box.add_widget(row)
 
-        def apply(*_: Any) -> None:
+        def apply(*_args: Any) -> None:
             typed = self.keypad.entry
             try:
                 if self.kind.value == "percent":
@@ -369,7 +369,7 @@ class KitchenDialog(Dialog):
         cancel.bind(on_release=lambda *_: self.dismiss())
         send = TouchButton(_("Send"), tag="kitchen:send", colour=list(COLOURS["pay"]))
 
-        def go(*_: Any) -> None:
+        def go(*_args: Any) -> None:
             covers = self.values["covers"]
             on_send(self.values["table"], int(covers) if covers.isdigit() else None, self.note.text)
             self.dismiss()
@@ -380,7 +380,7 @@ class KitchenDialog(Dialog):
         self.box.add_widget(row)
         self._typed()
 
-    def _typed(self, *_: Any) -> None:
+    def _typed(self, *_args: Any) -> None:
         self.values[self.which.value] = self.keypad.entry
         self.summary.text = _("Table {table} · {covers} covers").format(
             table=self.values["table"] or "–", covers=self.values["covers"] or "–"

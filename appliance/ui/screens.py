@@ -27,6 +27,8 @@ __all__ = ["LoginScreen", "PaymentScreen", "SaleScreen"]
 
 #: quick cash on the payment screen: notes and coins, in cents
 NOTES = (500, 1000, 2000, 5000, 10000)
+#: page tabs on one row up to this many, then on two
+TABS_A_ROW = 6
 COINS = (100, 200)
 
 
@@ -191,12 +193,8 @@ class SaleScreen(Screen):
     # -- right: pages of products, keypad, functions ---------------------------------
     def _catalogue_side(self) -> BoxLayout:
         side = BoxLayout(orientation="vertical", spacing=dp(6), size_hint_x=0.61)
-        tabs_scroll = ScrollView(
-            do_scroll_y=False, size_hint_y=None, height=dp(SIZES["tab"]), bar_width=dp(4)
-        )
-        self.tabs = GridLayout(rows=1, spacing=dp(4), size_hint_x=None)
-        self.tabs.bind(minimum_width=self.tabs.setter("width"))
-        tabs_scroll.add_widget(self.tabs)
+        # every page's tab in sight (two rows past TABS_A_ROW), never scrolled away
+        self.tabs = GridLayout(rows=1, spacing=dp(4), size_hint_y=None, height=dp(SIZES["tab"]))
         grid_scroll = ScrollView(bar_width=dp(8), scroll_type=["bars", "content"])
         self.grid = GridLayout(
             cols=5,
@@ -234,7 +232,7 @@ class SaleScreen(Screen):
             functions.add_widget(b)
         bottom.add_widget(self.keypad)
         bottom.add_widget(functions)
-        for w in (tabs_scroll, grid_scroll, bottom):
+        for w in (self.tabs, grid_scroll, bottom):
             side.add_widget(w)
         return side
 
@@ -346,12 +344,14 @@ class SaleScreen(Screen):
         )
         self.pages = screens
         self.tabs.clear_widgets()
+        rows = 1 if len(screens) <= TABS_A_ROW else 2
+        self.tabs.rows = rows
+        self.tabs.height = dp(SIZES["tab"]) if rows == 1 else dp(2 * 50 + 4)
         for i, page in enumerate(screens):
             b = TouchButton(
                 str(page.get("name") or i + 1),
                 tag=f"tab:{i}",
-                size_hint_x=None,
-                width=dp(132),
+                font_size=sp(16),
                 colour=list(rgba(page.get("colour"))),
             )
             b.bind(on_release=lambda _b, n=i: self.show_page(n))

@@ -102,7 +102,7 @@ class StatusBar(BoxLayout):
         self.add_widget(self.clock)
         self.tick()
 
-    def tick(self, *_: Any) -> None:
+    def tick(self, *_args: Any) -> None:
         self.clock.text = time.strftime("%H:%M:%S")
 
     def show(self, ctl: TillController) -> None:
@@ -129,8 +129,7 @@ class TillRoot(BoxLayout):
     def __init__(self, ctl: TillController, side: Widget | None = None, **kw: Any) -> None:
         kw.setdefault("orientation", "horizontal")
         super().__init__(**kw)
-        self.ctl = ctl
-        fill(self, COLOURS["background"])
+        self.ctl = ctl  # the window's clear colour is the background: nothing painted twice
         main = BoxLayout(orientation="vertical")
         self.status = StatusBar()
         self.banner = Banner()

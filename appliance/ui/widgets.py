@@ -64,7 +64,7 @@ class TextLabel(Label):
         super().__init__(**kw)
         self.bind(size=self._wrap)
 
-    def _wrap(self, *_: Any) -> None:
+    def _wrap(self, *_args: Any) -> None:
         self.text_size = (max(self.width - dp(8), 1), max(self.height, 1))
 
 
@@ -99,14 +99,14 @@ class TouchButton(Button):
         self._show()
         self._paint()
 
-    def _wrap(self, *_: Any) -> None:
+    def _wrap(self, *_args: Any) -> None:
         self.text_size = (max(self.width - dp(10), 1), max(self.height - dp(6), 1))
 
-    def _show(self, *_: Any) -> None:
+    def _show(self, *_args: Any) -> None:
         self.text = self.reason if (self.disabled and self.reason) else self.label
         self._paint()
 
-    def _paint(self, *_: Any) -> None:
+    def _paint(self, *_args: Any) -> None:
         base = tuple(self.colour)
         if self.disabled:
             self.background_color = COLOURS["disabled"]
@@ -131,7 +131,7 @@ class Bar(Widget):
             self._front = Rectangle()
         self.bind(pos=self._draw, size=self._draw, value=self._draw, max=self._draw)
 
-    def _draw(self, *_: Any) -> None:
+    def _draw(self, *_args: Any) -> None:
         part = min(max(self.value / self.max, 0.0), 1.0) if self.max else 0.0
         self._back.pos, self._back.size = self.pos, self.size
         self._front.pos, self._front.size = self.pos, (self.width * part, self.height)
@@ -156,10 +156,10 @@ class Banner(Label):
         self.bind(shown=self._toggle, size=self._wrap)
         self._toggle()
 
-    def _wrap(self, *_: Any) -> None:
+    def _wrap(self, *_args: Any) -> None:
         self.text_size = (max(self.width - dp(16), 1), None)
 
-    def _toggle(self, *_: Any) -> None:
+    def _toggle(self, *_args: Any) -> None:
         self.height = dp(SIZES["banner"]) if self.shown else 0
         self.opacity = 1 if self.shown else 0
 
@@ -182,10 +182,10 @@ class MessageBar(Label):
         self.bind(size=self._wrap, level=self._paint)
         self._paint()
 
-    def _wrap(self, *_: Any) -> None:
+    def _wrap(self, *_args: Any) -> None:
         self.text_size = (max(self.width - dp(16), 1), self.height)
 
-    def _paint(self, *_: Any) -> None:
+    def _paint(self, *_args: Any) -> None:
         self._bg.rgba = {
             "error": COLOURS["bad"],
             "warning": COLOURS["warning"],
@@ -263,7 +263,7 @@ class Keypad(BoxLayout):
     def _function(self, label: str, tag: str, call: Callable[[str], Any]) -> TouchButton:
         b = TouchButton(label, tag=tag, colour=list(COLOURS["function"]))
 
-        def run(*_: Any) -> None:
+        def run(*_args: Any) -> None:
             typed, self.entry = self.entry, ""
             call(typed)
 
@@ -280,7 +280,7 @@ class Keypad(BoxLayout):
         elif len(self.entry) < self.max_length:
             self.entry += key
 
-    def _show(self, *_: Any) -> None:
+    def _show(self, *_args: Any) -> None:
         if self.entry:
             self.display.text = "*" * len(self.entry) if self.mask else self.entry
             self.display.color = COLOURS["ticket_text"]
@@ -335,7 +335,7 @@ class TicketRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
         self.rv = rv
         return super().refresh_view_attrs(rv, index, data)
 
-    def _refresh(self, *_: Any) -> None:
+    def _refresh(self, *_args: Any) -> None:
         self._qty.text = self.qty
         name = _escape(self.label)
         if self.detail:
@@ -383,11 +383,20 @@ class TicketView(RecycleView):
         self.on_choose(index)
 
     def show(self, rows: list[dict[str, Any]], follow: bool) -> None:
-        self.data = rows
+        """Change only the rows that changed: a row keeps its view and its rendered
+        text, so adding a line to a long ticket renders one row, not all in sight."""
+        data = self.data
+        for i in range(min(len(data), len(rows))):
+            if data[i] != rows[i]:
+                data[i] = rows[i]
+        if len(rows) > len(data):
+            data.extend(rows[len(data) :])
+        elif len(rows) < len(data):
+            del data[len(rows) :]
         if follow:
             Clock.schedule_once(self._follow, 0)
 
-    def _follow(self, *_: Any) -> None:
+    def _follow(self, *_args: Any) -> None:
         """The newest line in sight; a short ticket starts at the top."""
         lm = self.layout_manager
         self.scroll_y = 0 if lm is not None and lm.height > self.height else 1

@@ -115,7 +115,7 @@ class EventPump:
         self._events.append({"event": name, **fields})
         self.schedule()
 
-    def drain(self, *_: Any) -> int:
+    def drain(self, *_args: Any) -> int:
         """Handle every queued event on the calling (UI) thread; how many."""
         n = 0
         while True:

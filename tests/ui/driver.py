@@ -43,6 +43,7 @@ class TillScreen:
         from kivy.config import Config
 
         Config.set("graphics", "maxfps", "0")
+        Config.set("graphics", "multisamples", "0")
         # an offscreen window keeps the size it was made with: the first screen sets it
         Config.set("graphics", "width", str(size[0]))
         Config.set("graphics", "height", str(size[1]))
