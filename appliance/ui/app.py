@@ -29,7 +29,6 @@ def build_root(
 ) -> TillRoot:
     """The till's widget tree wired to `ctl` (and the pump to Kivy's clock)."""
     from kivy.clock import Clock
-    from kivy.core.window import Window
 
     Window.clearcolor = COLOURS["background"]
     ctl.pump.schedule = Clock.create_trigger(ctl.pump.drain, 0)
@@ -56,33 +55,10 @@ class TillApp(App):
         self.ctl = TillController(till, scanner_rings_up=scanner_rings_up, after_start=after_start)
 
     def build(self) -> TillRoot:
-        root = build_root(self.ctl, self.side)
-        root.login.lang.bind(on_release=lambda *_: self.switch_language())
-        return root
+        return build_root(self.ctl, self.side)
 
     def on_start(self) -> None:
         self.ctl.start()
 
     def on_stop(self) -> None:
         self.ctl.stop()
-
-    def switch_language(self) -> None:
-        """French <-> English: the screens are built again on the same state."""
-        langs = i18n.LANGUAGES
-        self.lang = langs[(langs.index(self.lang) + 1) % len(langs)]
-        i18n.use(self.lang)
-        old = self.root
-        screen = old.screens.current
-        old.close()
-        Window.remove_widget(old)
-        root = TillRoot(self.ctl, side=old.side if old.side is None else _detach(old.side))
-        root.login.lang.bind(on_release=lambda *_: self.switch_language())
-        root.screens.current = screen
-        self.root = root
-        Window.add_widget(root)
-
-
-def _detach(widget: Widget) -> Widget:
-    if widget.parent is not None:
-        widget.parent.remove_widget(widget)
-    return widget

@@ -51,6 +51,7 @@ class LoginScreen(Screen):
         self.lang = TouchButton(
             _("Français / English"), tag="lang", size_hint_y=None, height=dp(TOUCH)
         )
+        self.lang.bind(on_release=lambda *_args: self.ctl.view and self.ctl.view.switch_language())
         for w in (self.title, self.hint, scroll, self.lang):
             left.add_widget(w)
         self.pad = Keypad([(_("OK"), "login:ok", self._ok)], tag="pin", mask=True, size_hint_x=0.45)

@@ -17,6 +17,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
+from . import i18n
 from .controller import TillController
 from .dialogs import (
     ArticleDialog,
@@ -158,6 +159,30 @@ class TillRoot(BoxLayout):
 
     def close(self) -> None:
         self._clock.cancel()
+
+    def switch_language(self) -> TillRoot:
+        """French <-> English: the screens are built again on the same state, in place."""
+        langs = i18n.LANGUAGES
+        i18n.use(langs[(langs.index(i18n.current().code) + 1) % len(langs)])
+        screen, side, parent = self.screens.current, self.side, self.parent
+        if side is not None:
+            self.remove_widget(side)
+        self.close()
+        new = TillRoot(self.ctl, side=side)
+        new.screens.current = screen
+        if parent is not None:
+            index = parent.children.index(self)
+            parent.remove_widget(self)
+            if isinstance(parent, Widget):
+                parent.add_widget(new, index=index)
+            else:  # the window (no dialog is open: the button is under any dialog)
+                parent.add_widget(new)
+        from kivy.app import App
+
+        app = App.get_running_app()
+        if app is not None and app.root is self:
+            app.root = new
+        return new
 
     # -- the View protocol --------------------------------------------------------------
     def refresh(self, what: str) -> None:

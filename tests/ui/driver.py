@@ -61,10 +61,14 @@ class TillScreen:
         self.ctl = TillController(till, after_start=after_start)
         self.events: list[dict[str, Any]] = []
         self.ctl.listeners.append(self.events.append)
-        self.root = build_root(self.ctl, side)
-        Window.add_widget(self.root)
+        Window.add_widget(build_root(self.ctl, side))
         self.ctl.start()
         self.frames(3)
+
+    @property
+    def root(self) -> Any:
+        """The till's screen now (built again when the language changes)."""
+        return self.ctl.view
 
     # -- time ----------------------------------------------------------------------
     def frames(self, n: int = 1) -> None:
