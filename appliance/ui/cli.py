@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     configure_kivy(a.data / "kivy", a.size, a.fullscreen)
     from .app import TillApp
 
-    TillApp(till, lang=a.lang, after_start=None if a.no_devices else attach_devices).run()
+    app = TillApp(till, lang=a.lang, after_start=None if a.no_devices else attach_devices)
+
+    def _term(signum: int, frame: object) -> None:  # a clean stop: the till records it
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda *_args: app.stop(), 0)
+
+    signal.signal(signal.SIGTERM, _term)
+    app.run()
     return 0
 
 
