@@ -160,6 +160,9 @@ class ShopServer:
         self.jobs.append(job)
         return {"job_id": job["job_id"], "status": "queued", "printers": ["bar"]}
 
+    def print_job_status(self, job_id: str) -> dict[str, Any]:
+        return {"job_id": job_id, "status": "printed", "message": "", "deliveries": []}
+
     def close(self) -> None:
         pass
 

@@ -49,6 +49,11 @@ def _follow(till: Till, job_id: str, follow_s: float) -> None:
         except ServerError as e:  # the link notices a lost server; here we only stop
             log.info("kitchen job %s: no answer (%s); not followed further", job_id, e)
             return
+        except Exception:  # a server of another version: the order went, we only stop
+            log.warning("kitchen job %s: its state cannot be read", job_id, exc_info=True)
+            return
+        if not isinstance(job, dict):
+            return
         status, message = str(job.get("status", "")), str(job.get("message", ""))
         if (status, message) != said:
             said = (status, message)

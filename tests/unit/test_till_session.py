@@ -107,6 +107,9 @@ class FakeClient:
         self.jobs.append(job)
         return {"status": "queued"}
 
+    def print_job_status(self, job_id):
+        return {"job_id": job_id, "status": "printed", "message": "", "deliveries": []}
+
     def health(self, last_seq=None, till_time=None):
         self._check("health")
         return {"status": "ok", "server_id": "srv-1", "snapshot": {"version": 1}}
