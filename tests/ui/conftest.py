@@ -115,6 +115,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.add_cleanup(lambda: shutil.rmtree(session.work, ignore_errors=True))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In this process a UI test is its child's run, plus the probe and the demo store
+    the first one builds: its time limit covers them (the child keeps the test's own)."""
+    if os.environ.get(CHILD):
+        return
+    for item in items:
+        if Path(str(item.path)).is_relative_to(HERE):
+            item.add_marker(pytest.mark.timeout(CHILD_TIMEOUT_S + 180))
+
+
 def _outcome(xml: Path) -> tuple[str, str]:
     """(passed | failed | skipped, the text) of the one test case in a junit file."""
     try:
