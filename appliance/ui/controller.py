@@ -297,7 +297,8 @@ class TillController:
 
     def create_article(self, article: dict[str, Any]) -> None:
         if not self.state.is_manager:
-            self.view and self.view.article_result(False, _("Only a manager can do this."))
+            if self.view is not None:
+                self.view.article_result(False, _("Only a manager can do this."))
             return
         self._article_request = self._submit(lambda: self.till.create_article(article))
 

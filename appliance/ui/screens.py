@@ -295,7 +295,9 @@ class SaleScreen(Screen):
         self.discount_line.height = dp(30) if sd else 0
         self.total.text = money(int(sale.get("total") or 0))
         self.pay.label = _("Pay {amount}").format(amount=money(int(sale.get("due") or 0)))
-        n = len(sale.get("lines") or [])
+        # the lines on screen, the waiting ones too: the count does not change again
+        # (and render again) when the core confirms a line
+        n = len(rows)
         who = (st.cashier or {}).get("name", "")
         self.header.text = " · ".join(
             x

@@ -141,6 +141,8 @@ class TillRoot(BoxLayout):
         self.payment = PaymentScreen(ctl)
         for s in (self.login, self.sale, self.payment):
             self.screens.add_widget(s)
+        self._stale: dict[str, list[str]] = {"sale": [], "payment": []}
+        self.screens.bind(current=self._entered)
         self.message = MessageBar()
         self.message.tag = "message"
         for w in (self.status, self.banner, self.screens, self.message):
@@ -191,8 +193,19 @@ class TillRoot(BoxLayout):
             self._banner()
         if what in ("all", "catalogue", "status"):
             self.login.refresh(what)
-        self.sale.refresh(what)
-        self.payment.refresh(what)
+        # a screen out of sight is drawn when it comes back: no text rendered for nothing
+        for screen in (self.sale, self.payment):
+            if self.screens.current == screen.name:
+                screen.refresh(what)
+            else:
+                self._stale[screen.name].append(what)
+
+    def _entered(self, *_args: Any) -> None:
+        for screen in (self.sale, self.payment):
+            if self.screens.current == screen.name:
+                stale, self._stale[screen.name] = self._stale[screen.name], []
+                for what in dict.fromkeys(stale):
+                    screen.refresh(what)
 
     def _banner(self) -> None:
         st = self.ctl.state

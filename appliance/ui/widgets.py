@@ -314,7 +314,8 @@ class TicketRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
         size = sp(SIZES["text"])
         ink = COLOURS["ticket_text"]
         self._qty = TextLabel(size_hint_x=0.13, font_size=size, color=ink, bold=True)
-        self._name = TextLabel(size_hint_x=0.51, font_size=size, color=ink, markup=True)
+        # no markup: a markup label renders its colour into its text
+        self._name = TextLabel(size_hint_x=0.51, font_size=size, color=ink)
         self._unit = TextLabel(size_hint_x=0.17, font_size=sp(SIZES["small"]), color=ink)
         self._total = TextLabel(size_hint_x=0.19, font_size=size, color=ink, bold=True)
         self._unit.halign = self._total.halign = "right"
@@ -337,25 +338,22 @@ class TicketRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
 
     def _refresh(self, *_args: Any) -> None:
         self._qty.text = self.qty
-        name = _escape(self.label)
+        name = self.label
         if self.detail:
-            name += f"\n[size={int(sp(SIZES['small']))}]{_escape(self.detail)}[/size]"
+            name += f"\n{self.detail}"
         self._name.text = name
         self._unit.text = self.unit
         self._total.text = self.total
+        # grey until the core confirms it: a colour change draws again without
+        # rendering the text again (italic would render four labels once more)
         ink = COLOURS["ticket_pending"] if self.provisional else COLOURS["ticket_text"]
         for w in (self._qty, self._name, self._unit, self._total):
             w.color = ink
-            w.italic = self.provisional
         self._bg.rgba = COLOURS["ticket_selected"] if self.selected else COLOURS["ticket"]
 
     def on_release(self) -> None:
         if self.rv is not None and not self.provisional and self.line_index >= 0:
             self.rv.choose(self.line_index)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
 
 
 class TicketView(RecycleView):
@@ -386,6 +384,7 @@ class TicketView(RecycleView):
         """Change only the rows that changed: a row keeps its view and its rendered
         text, so adding a line to a long ticket renders one row, not all in sight."""
         data = self.data
+        grew = len(rows) != len(data)
         for i in range(min(len(data), len(rows))):
             if data[i] != rows[i]:
                 data[i] = rows[i]
@@ -393,7 +392,7 @@ class TicketView(RecycleView):
             data.extend(rows[len(data) :])
         elif len(rows) < len(data):
             del data[len(rows) :]
-        if follow:
+        if follow and grew:  # a line confirmed in place moves nothing
             Clock.schedule_once(self._follow, 0)
 
     def _follow(self, *_args: Any) -> None:
