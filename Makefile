@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# the product on one screen: a demo store, a till window with simulated devices, the
+# demo panel (scanner, receipts, a switch that unplugs the server)
 demo: $(STAMP)
-	$(VENV)/bin/autonome drill
+	$(VENV)/bin/autonome demo
 
 drill: $(STAMP)
 	$(VENV)/bin/autonome drill

@@ -19,6 +19,8 @@ commands:
   till       run a till (till --headless --data DIR) or enrol it (till enroll ...)
   ui         the till on its touchscreen (ui --data DIR [--server URL])
   enroll     same as `till enroll`
+  demo       the product on one screen: a demo store server and a till window with
+             simulated scanner, printer and drawer, and a switch that unplugs the server
   drill      the outage drill: server, two tills, a crash, autonomous sales, upload
   devices    the till's scanner, printer and drawer: list, test-print, open-drawer,
              scan-test, selftest
@@ -56,6 +58,12 @@ def _enroll(argv: Sequence[str]) -> int:
     return _till(["enroll", *argv])
 
 
+def _demo(argv: Sequence[str]) -> int:
+    from appliance.showcase import main
+
+    return main(list(argv))
+
+
 def _drill(argv: Sequence[str]) -> int:
     from appliance.drill import main
 
@@ -74,6 +82,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "till": _till,
     "ui": _ui,
     "enroll": _enroll,
+    "demo": _demo,
     "drill": _drill,
     "devices": _devices,
 }

@@ -29,28 +29,11 @@ from typing import Any
 
 from appliance.domain import verify_chain
 from appliance.processes import ProcessError, ServerProcess, TillProcess, autonome
+from appliance.showcase import DEVICES_TOML, start_kitchen_printers
 
 __all__ = ["main", "run_drill"]
 
 DEMO_CASHIER = ("c1", "1234")
-
-#: the demo catalogue's shared printers (appliance.server.demo.PRINTERS)
-KITCHEN_PORTS = {"cuisine": 9101, "bar": 9102}
-
-#: a French scanner on USB, a receipt printer with its drawer: all simulated
-DEVICES_TOML = """\
-[scanner]
-kind = "sim"
-layout = "fr"
-
-[printer]
-kind = "sim"
-paper = "80mm"
-
-[drawer]
-enabled = true
-pin = 2
-"""
 
 #: an order for table 12: one dish for the kitchen, two white coffees for the bar
 ORDER = {
@@ -102,16 +85,7 @@ class Drill:
         self.say(f"1. server {self.server.url} and two tills online")
 
     def start_kitchen_printers(self) -> None:
-        from drivers.sim import SimPrinter
-
-        for printer_id, port in KITCHEN_PORTS.items():
-            printer = SimPrinter()
-            try:
-                printer.serve_tcp(port=port)
-            except OSError as e:
-                self.say(f"   printer {printer_id} not simulated: port {port} is taken ({e})")
-                continue
-            self.kitchen_printers[printer_id] = printer
+        self.kitchen_printers = start_kitchen_printers(lambda m: self.say(f"   {m}"))
 
     def sell(self, till: TillProcess, count: int, label: str) -> None:
         scanner = till is self.tills[0]  # till 1 reads its codes from its USB scanner
