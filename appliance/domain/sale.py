@@ -22,6 +22,8 @@ __all__ = [
 
 PAYMENT_METHODS = ("cash", "card", "cheque", "meal_voucher")
 MAX_QUANTITY = 9999
+#: the highest price a line may be given by hand, in cents (100,000.00)
+MAX_UNIT_PRICE = 10_000_000
 RECORD_VERSION = 1
 
 
@@ -141,6 +143,19 @@ class Sale:
         _check_quantity(quantity)
         line.quantity = quantity
         line.discount = min(line.discount, line.unit_price * quantity)
+        self._clamp_discount()
+
+    def set_price(self, index: int, unit_price: int) -> None:
+        """A price typed for a line (an article sold by weight or at a free price, a
+        price label that differs): its discount is kept if it still fits."""
+        self._check_open()
+        line = self._line(index)
+        if isinstance(unit_price, bool) or not isinstance(unit_price, int):
+            raise SaleError("bad_price", "a price is a whole number of cents")
+        if not 0 <= unit_price <= MAX_UNIT_PRICE:
+            raise SaleError("bad_price", "a price is between 0 and 100,000.00")
+        line.unit_price = unit_price
+        line.discount = min(line.discount, unit_price * line.quantity)
         self._clamp_discount()
 
     def void_line(self, index: int) -> Line:

@@ -99,6 +99,7 @@ COMMANDS: dict[str, Callable[[Till, dict[str, Any]], Any]] = {
     "scan": lambda t, a: t.scan(_get(a, "code", str), _int(a, "quantity", 1)),
     "add": lambda t, a: t.add(_get(a, "article_id", str), _int(a, "quantity", 1)),
     "qty": lambda t, a: t.set_quantity(_int(a, "line"), _int(a, "quantity")),
+    "price": lambda t, a: t.set_price(_int(a, "line"), _int(a, "cents")),
     "discount": _discount,
     "void": lambda t, a: t.void(_int(a, "line")),
     "cancel": lambda t, a: t.cancel(),

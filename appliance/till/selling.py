@@ -197,6 +197,11 @@ class Selling:
         else:
             self._edit(lambda s: s.discount_line(int(index), cents=cents, percent=percent))
 
+    def set_price(self: Till, index: int, cents: int) -> None:
+        """The unit price of line `index`, typed on the keypad (weighed goods, free-price
+        articles, a shelf label that differs): `sale_updated`, or `error bad_price`."""
+        self._edit(lambda s: s.set_price(int(index), cents))
+
     def void(self: Till, index: int) -> None:
         self._edit(lambda s: s.void_line(int(index)))
 

@@ -212,3 +212,20 @@ def test_events_carry_zone_and_type():
     assert ev["type"] == "boot" and ev["at"].endswith("+00:00")
     with pytest.raises(ValueError):
         make_event("nonsense", event_id="e", till_id=2, at=NOW)
+
+
+def test_a_price_typed_for_a_line_keeps_its_discount_if_it_fits():
+    s = Sale()
+    s.add_line(bread(3))
+    s.discount_line(0, cents=100)
+    s.set_price(0, 250)  # weighed, or a shelf label that differs
+    assert (s.lines[0].unit_price, s.lines[0].discount, s.total) == (250, 100, 650)
+    s.set_price(0, 20)  # the discount no longer fits: cut to the line's total
+    assert (s.lines[0].discount, s.total) == (60, 0)
+    for bad in (-1, 10_000_001, 1.5, True, "250"):
+        with pytest.raises(SaleError, match="price"):
+            s.set_price(0, bad)
+    with pytest.raises(SaleError, match="no line"):
+        s.set_price(3, 100)
+    rec = closed(s)
+    assert rec["lines"][0]["unit_price"] == 20

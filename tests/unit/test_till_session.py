@@ -291,6 +291,11 @@ def test_line_edits_discounts_and_split_payment(rig):
     till.scan("3760000000011")
     till.add("NEW1", 2)
     till.set_quantity(0, 3)
+    till.set_price(1, 420)  # typed on the keypad, then back to the article's price
+    assert named(rig.events, "sale_updated")[-1]["sale"]["lines"][1]["unit_price"] == 420
+    till.set_price(1, -5)
+    assert named(rig.events, "error")[-1]["code"] == "bad_price"
+    till.set_price(1, 300)
     till.discount(1, percent=10)
     till.discount(cents=30)
     s = named(rig.events, "sale_updated")[-1]["sale"]
