@@ -116,7 +116,11 @@ class TillController:
         self.worker = Worker()
         self.pump = EventPump(self.handle, self.worker)
         self.worker.on_failure = self._failed
-        self.state = UiState(server=getattr(till, "server_url", None))
+        config = getattr(till, "config", None)
+        self.state = UiState(
+            server=getattr(till, "server_url", None),
+            server_id=getattr(config, "server_id", None) or None,
+        )
         self.view: View | None = None
         #: None: the till's device layer (`till.devices`, devices.py) rings scanned codes
         #: up itself when there is one, and the screen only shows the provisional line;
@@ -387,7 +391,7 @@ class TillController:
         st = self.state
         st.mode = str(ev.get("mode"))
         st.server = ev.get("server")
-        st.server_id = ev.get("server_id")
+        st.server_id = ev.get("server_id") or st.server_id
         st.pending = int(ev.get("pending") or 0)
         self._catalogue_changed()
         self._refresh("status")

@@ -70,7 +70,8 @@ def device_state(info: dict[str, Any] | None) -> tuple[str, str]:
 
 
 class StatusBar(BoxLayout):
-    """Mode (coloured), server, sales waiting, printer, scanner, drawer, cashier, clock."""
+    """Mode (coloured), the server's name (its address below, small), sales waiting,
+    printer, scanner, drawer, clock."""
 
     def __init__(self, **kw: Any) -> None:
         kw.setdefault("size_hint_y", None)
@@ -83,14 +84,20 @@ class StatusBar(BoxLayout):
         self.mode = TextLabel(font_size=sp(18), bold=True, halign="center", size_hint_x=0.15)
         self.mode.tag = "status:mode"
         self._mode_bg = fill(self.mode, MODE_COLOURS["BOOT"])
-        self.server = TextLabel(font_size=small, size_hint_x=0.2, shorten=True)
-        self.server.shorten_from = "left"
+        # the server's name (its id, as enrolled and advertised), its address below, small
+        where = BoxLayout(orientation="vertical", size_hint_x=0.2)
+        self.server = TextLabel(font_size=small, bold=True, shorten=True)
         self.server.tag = "status:server"
+        self.server_address = TextLabel(font_size=sp(12), color=COLOURS["muted"], shorten=True)
+        self.server_address.shorten_from = "left"
+        self.server_address.tag = "status:server_address"
+        where.add_widget(self.server)
+        where.add_widget(self.server_address)
         self.pending = TextLabel(font_size=small, size_hint_x=0.15, bold=True)
         self.pending.tag = "status:pending"
         self.devices: dict[str, TextLabel] = {}
         self.add_widget(self.mode)
-        self.add_widget(self.server)
+        self.add_widget(where)
         self.add_widget(self.pending)
         for kind in ("printer", "scanner", "drawer"):
             label = TextLabel(font_size=sp(14), size_hint_x=0.13, markup=True, halign="center")
@@ -110,8 +117,9 @@ class StatusBar(BoxLayout):
         st = ctl.state
         self.mode.text = mode_name(st.mode)
         self._mode_bg.rgba = MODE_COLOURS.get(st.mode, MODE_COLOURS["BOOT"])
-        where = urlsplit(st.server).netloc if st.server else ""
-        self.server.text = _("Server: {name}").format(name=where or _("none yet"))
+        address = urlsplit(st.server).netloc if st.server else ""
+        self.server.text = _("Server: {name}").format(name=st.server_id or address or _("none yet"))
+        self.server_address.text = address if st.server_id else ""
         self.pending.text = ngettext("{n} sale to send", "{n} sales to send", st.pending).format(
             n=st.pending
         )
