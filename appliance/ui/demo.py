@@ -4,7 +4,11 @@
   articles of the catalogue and an unknown code), and a switch that unplugs
   the store server and plugs it back. Both act through callables given by
   whoever assembles the demo, run on a thread of their own (a simulated scan
-  types its reports with delays; stopping a server takes a moment).
+  types its reports with delays; stopping a server takes a moment). The
+  computer's keyboard is a scanner too: F1..F6 read the first six buttons'
+  codes, and digits typed then Enter are read as one code, through the same
+  `scan` (never while a text field has the focus; the panel takes these keys
+  before the sale screen does, and none once it is off the window or closed).
 - `ReceiptView`: the last receipt as the simulated printer rendered it (the
   `png` of `receipt_printed` / `receipt_not_printed` / `receipt_uncertain`).
 - `demo_side(...)`: both in one column, for `TillApp(till, side=...)`.
@@ -37,6 +41,7 @@ from kivy.uix.scrollview import ScrollView
 
 from .controller import TillController
 from .i18n import _
+from .keys import TypedCode, function_key, key_router
 from .theme import COLOURS, TOUCH
 from .widgets import TextLabel, TouchButton, fill
 
@@ -45,6 +50,12 @@ __all__ = ["DemoPanel", "ReceiptView", "demo_side", "sample_codes"]
 log = logging.getLogger(__name__)
 
 UNKNOWN_CODE = "2000000000008"
+#: F1..F_SHORTCUTS read the panel's first codes
+SHORTCUTS = 6
+#: digits typed by hand for the simulated scanner: a pause longer than this starts again
+TYPING_GAP_S = 15.0
+#: the panel takes keys before the sale screen (priority 0)
+KEY_PRIORITY = 10
 
 
 def sample_codes(catalogue: Any, n: int = 6) -> list[tuple[str, str]]:
@@ -97,15 +108,19 @@ class DemoPanel(BoxLayout):
         self.scan = scan
         self.unplug = unplug
         self.plugged = True
-        self.add_widget(
-            TextLabel(
-                text=_("Demo: simulated scanner"),
-                bold=True,
-                size_hint_y=None,
-                height=dp(32),
-                color=COLOURS["text"],
-            )
+        self.title = TextLabel(
+            text=_("Demo: simulated scanner"),
+            bold=True,
+            size_hint_y=None,
+            height=dp(32),
+            color=COLOURS["text"],
+            shorten=True,
         )
+        self.title.tag = "demo:title"
+        self.add_widget(self.title)
+        #: the codes F1, F2... read
+        self.shortcuts: list[str] = []
+        self.typed = TypedCode(TYPING_GAP_S)
         self.codes = GridLayout(cols=2, spacing=dp(4), size_hint_y=None)
         self.codes.bind(minimum_height=self.codes.setter("height"))
         self.add_widget(self.codes)
@@ -120,10 +135,19 @@ class DemoPanel(BoxLayout):
         )
         self.server.bind(on_release=lambda *_: self.toggle_server())
         self.add_widget(self.server)
+        self._keys_off = key_router().add(self.typed_key, priority=KEY_PRIORITY)
+
+    def close(self) -> None:
+        """The keyboard is no longer the panel's."""
+        self._keys_off()
 
     def fill_codes(self, codes: Sequence[tuple[str, str]] | None = None) -> None:
         self.codes.clear_widgets()
+        self.shortcuts = []
         for label, code in codes or sample_codes(self.ctl.till.catalogue):
+            if len(self.shortcuts) < SHORTCUTS:
+                self.shortcuts.append(code)
+                label = f"F{len(self.shortcuts)} {label}"
             b = TouchButton(
                 label,
                 tag=f"demo:scan:{code}",
@@ -136,6 +160,27 @@ class DemoPanel(BoxLayout):
 
     def press(self, code: str) -> None:
         _in_thread("scan", lambda: self.scan(code))
+
+    def typed_key(self, key: int, codepoint: str | None) -> bool:
+        """A key of the computer's keyboard (`keys.key_router`): F1..F6 read a button's
+        code, digits then Enter one code; taken only while the panel is on the window."""
+        if self.get_root_window() is None:
+            self.typed.reset()
+            return False
+        number = function_key(key)
+        if number is not None:
+            if number > len(self.shortcuts):
+                return False
+            self.press(self.shortcuts[number - 1])
+            return True
+        taken, code = self.typed.key(key, codepoint)
+        if code is not None:
+            self.press(code)
+        if self.typed.digits:
+            self.title.text = _("Keyboard: {digits}").format(digits=self.typed.digits)
+        else:
+            self.title.text = _("Demo: simulated scanner")
+        return taken
 
     def toggle_server(self) -> None:
         if self.unplug is None:

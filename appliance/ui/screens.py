@@ -13,6 +13,7 @@ from typing import Any
 from kivy.metrics import dp, sp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
@@ -20,6 +21,7 @@ from kivy.uix.widget import Widget
 from .controller import TillController
 from .dialogs import DiscountDialog, method_name
 from .i18n import _, money, parse_amount
+from .keys import TypedCode
 from .theme import COLOURS, SIZES, TOUCH, rgba
 from .widgets import Keypad, TextLabel, TicketView, TouchButton, fill
 
@@ -30,6 +32,11 @@ NOTES = (500, 1000, 2000, 5000, 10000)
 #: page tabs on one row up to this many, then on two
 TABS_A_ROW = 6
 COINS = (100, 200)
+#: a keyboard-wedge scanner on the sale screen: at least this many digits, each within
+#: WEDGE_GAP_S of the one before, then Enter (a scanner types a code in a few ms a key;
+#: a hand on a keyboard is slower, and its keys are left alone)
+WEDGE_GAP_S = 0.2
+WEDGE_MIN_DIGITS = 4
 
 
 class LoginScreen(Screen):
@@ -126,6 +133,24 @@ class SaleScreen(Screen):
         root.add_widget(self._catalogue_side())
         self.add_widget(root)
         self._pages_version: Any = object()
+        self.typed = TypedCode(WEDGE_GAP_S, min_digits=WEDGE_MIN_DIGITS)
+
+    def typed_key(self, key: int, codepoint: str | None) -> bool:
+        """A key of the physical keyboard (`keys.key_router`): a code a keyboard-wedge
+        scanner types (digits then Enter, fast) is rung up as a scan, on this screen,
+        with no dialog open; any other key is left alone."""
+        window = self.get_root_window()  # None when another screen is shown
+        if (
+            window is None
+            or self.ctl.state.cashier is None
+            or any(isinstance(w, ModalView) for w in window.children)
+        ):
+            self.typed.reset()
+            return False
+        taken, code = self.typed.key(key, codepoint)
+        if code is not None:
+            self.ctl.scan(code)
+        return taken
 
     # -- left: the ticket ----------------------------------------------------------
     def _ticket_side(self) -> BoxLayout:

@@ -28,6 +28,7 @@ from .dialogs import (
     XReportDialog,
 )
 from .i18n import _, ngettext
+from .keys import key_router
 from .screens import LoginScreen, PaymentScreen, SaleScreen
 from .texts import mode_name, question_text
 from .theme import COLOURS, MODE_COLOURS, SIZES
@@ -164,11 +165,14 @@ class TillRoot(BoxLayout):
         self.article: ArticleDialog | None = None
         self.dialogs: list[Any] = []
         self._clock = Clock.schedule_interval(self.status.tick, 1)
+        # a keyboard-wedge scanner's codes, on the sale screen (a demo panel comes first)
+        self._keys_off = key_router().add(self.sale.typed_key)
         ctl.view = self
         self.refresh("all")
 
     def close(self) -> None:
         self._clock.cancel()
+        self._keys_off()
 
     def switch_language(self) -> TillRoot:
         """French <-> English: the screens are built again on the same state, in place."""
