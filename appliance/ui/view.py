@@ -86,8 +86,9 @@ class StatusBar(BoxLayout):
         self.mode.tag = "status:mode"
         self._mode_bg = fill(self.mode, MODE_COLOURS["BOOT"])
         # the server's name (its id, as enrolled and advertised), its address below, small
-        where = BoxLayout(orientation="vertical", size_hint_x=0.2)
+        where = BoxLayout(orientation="vertical", size_hint_x=0.25)
         self.server = TextLabel(font_size=small, bold=True, shorten=True)
+        self.server.shorten_from = "left"  # the name's end tells two servers apart
         self.server.tag = "status:server"
         self.server_address = TextLabel(font_size=sp(12), color=COLOURS["muted"], shorten=True)
         self.server_address.shorten_from = "left"
@@ -101,7 +102,7 @@ class StatusBar(BoxLayout):
         self.add_widget(where)
         self.add_widget(self.pending)
         for kind in ("printer", "scanner", "drawer"):
-            label = TextLabel(font_size=sp(14), size_hint_x=0.13, markup=True, halign="center")
+            label = TextLabel(font_size=sp(14), size_hint_x=0.11, markup=True, halign="center")
             label.tag = f"status:{kind}"
             label.line_height = 0.9
             self.devices[kind] = label
