@@ -4,8 +4,10 @@ upload.
 
 A demo store server runs on loopback (`autonome server init --demo`), a till is
 enrolled with it and runs in this process behind the real screens on an
-offscreen window; the server is stopped for the autonomous screens and
-started again for the upload. Kivy must be able to open a window (Mesa's EGL).
+offscreen window, with a simulated scanner, receipt printer and drawer
+(`DEVICES`, its devices.toml), as a till in a shop has them; the server is
+stopped for the autonomous screens and started again for the upload. Kivy
+must be able to open a window (Mesa's EGL).
 """
 
 from __future__ import annotations
@@ -24,6 +26,18 @@ from typing import Any
 __all__ = ["main"]
 
 SIZES = ((1024, 768), (1280, 800))
+#: the till's devices, simulated: the status bar shows them ready
+DEVICES = """\
+[scanner]
+kind = "sim"
+layout = "fr"
+
+[printer]
+kind = "sim"
+
+[drawer]
+enabled = true
+"""
 
 
 def _prepare(work: Path, size: tuple[int, int]) -> None:
@@ -108,6 +122,7 @@ def _run(out: Path, lang: str, work: Path) -> int:
 
     from . import i18n
     from .app import build_root
+    from .cli import attach_devices
     from .controller import TillController
 
     server = ServerProcess(work / "server", mdns=False)
@@ -121,9 +136,10 @@ def _run(out: Path, lang: str, work: Path) -> int:
         conf = json.loads((folder / "till.json").read_text())
         conf["settings"].update(mdns=False, back_probe_s=0.5)
         (folder / "till.json").write_text(json.dumps(conf))
+        (folder / "devices.toml").write_text(DEVICES)
         till = Till(folder, server_hint=server.url, mdns=False)
         i18n.use(lang)
-        ctl = TillController(till)
+        ctl = TillController(till, after_start=attach_devices)
         from kivy.core.window import Window
 
         shots = Shooter(ctl, out, work)
@@ -132,6 +148,7 @@ def _run(out: Path, lang: str, work: Path) -> int:
         ctl.start()
         st = ctl.state
         shots.until(lambda: st.mode == "ONLINE" and till.catalogue is not None, 30, "online")
+        shots.until(lambda: _ready(st.devices), 15, "the simulated devices ready")
         shots.settle()
         root.login.choose("c1")
         root.login.pad.entry = "12"
@@ -168,6 +185,7 @@ def _run(out: Path, lang: str, work: Path) -> int:
         shots.frames()
         shots.shoot("change")
         root.payment._new_sale()
+        _close_drawer(shots, till, ctl)  # the cashier pushes the drawer shut
 
         ctl.add(ids["Baguette"])
         ctl.add(ids["Expresso"])
@@ -191,6 +209,7 @@ def _run(out: Path, lang: str, work: Path) -> int:
         ctl.pay("cash", 1000)
         shots.settle()
         root.payment._new_sale()
+        _close_drawer(shots, till, ctl)
         server.start()
         shots.until(lambda: st.question is not None, 30, "the send-sales question")
         shots.frames()
@@ -204,6 +223,24 @@ def _run(out: Path, lang: str, work: Path) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _close_drawer(shots: Shooter, till: Any, ctl: Any) -> None:
+    """Once a cash sale's drawer is open, the cashier pushes it shut; the till sees it
+    at its next reading of the printer's status."""
+
+    def drawer(state: str) -> Callable[[], bool]:
+        return lambda: (ctl.state.devices.get("drawer") or {}).get("state") == state
+
+    shots.until(drawer("open"), 15, "the drawer open")
+    till.devices.sim.printer.drawer.close()
+    shots.until(drawer("closed"), 30, "the drawer closed")
+
+
+def _ready(devices: dict[str, Any]) -> bool:
+    from .view import device_state
+
+    return all(device_state(devices.get(k))[0] == "ok" for k in ("printer", "scanner", "drawer"))
 
 
 if __name__ == "__main__":
