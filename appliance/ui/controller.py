@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .i18n import _, money
+from .i18n import _, money, parse_amount
 from .texts import describe_error
 from .worker import EventPump, Worker
 from .xreport import x_report
@@ -264,6 +264,20 @@ class TillController:
             return
         index = st.selected
         self._submit(lambda: self.till.set_quantity(index, quantity))
+
+    def set_price(self, typed: str) -> None:
+        """The keypad's "Price": the selected line's unit price (weighed goods, a free
+        price, a shelf label that differs), typed as "2,50" or "3"."""
+        index = self.state.selected
+        if index is None:
+            self._say(_("Touch a line of the ticket, type its price, then Price."), "error")
+            return
+        try:
+            cents = parse_amount(typed)
+        except ValueError:
+            self._say(describe_error({"code": "bad_price"}), "error")
+            return
+        self._submit(lambda: self.till.set_price(index, cents))
 
     def select(self, index: int | None) -> None:
         self.state.selected = None if self.state.selected == index else index
@@ -553,6 +567,41 @@ class TillController:
 
     def on_kitchen_sent(self, ev: Event) -> None:
         self._say(_("Sent to the kitchen."))
+
+    def on_kitchen_status(self, ev: Event) -> None:
+        """What became of an order the server prints, said in the cashier's language."""
+        names = {
+            str(p.get("printer_id")): str(p.get("name") or p.get("printer_id"))
+            for p in getattr(self.till.catalogue, "printers", None) or []
+        }
+        said: list[str] = []
+        problem = False
+        for p in ev.get("printers") or []:
+            name = str(p.get("printer") or p.get("printer_id"))
+            state, sent_to = p.get("state"), p.get("sent_to")
+            backup = sent_to and sent_to != p.get("printer_id")
+            if state == "printed" and backup:
+                said.append(
+                    _("{printer} does not answer: the ticket went to {backup}.").format(
+                        printer=name, backup=names.get(str(sent_to), str(sent_to))
+                    )
+                )
+            elif state == "failed":
+                problem = True
+                said.append(
+                    _("{printer}: nothing printed. Tell them by voice.").format(printer=name)
+                )
+            elif state == "uncertain":
+                problem = True
+                said.append(
+                    _("{printer}: the ticket may be incomplete. Check it there.").format(
+                        printer=name
+                    )
+                )
+        if said:
+            self._say(" ".join(said), "error" if problem else "warning")
+        elif ev.get("ended") and ev.get("status") == "printed":
+            self._say(_("The kitchen has the ticket."))
 
     def on_resend(self, ev: Event) -> None:
         self._pending_now()

@@ -236,6 +236,7 @@ class SaleScreen(Screen):
             [
                 (_("× Qty"), "key:quantity", self.ctl.set_quantity),
                 (_("Enter code"), "key:code", self.ctl.scan),
+                (_("Price"), "key:price", self.ctl.set_price),
             ],
             tag="key",
             size_hint_x=0.5,

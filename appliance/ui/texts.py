@@ -123,6 +123,7 @@ def describe_error(event: dict[str, Any]) -> str:
         "bad_barcode": _("Type a barcode first."),
         "no_snapshot": _("No catalogue on this till yet: waiting for the store server."),
         "bad_quantity": _("A quantity is a whole number from 1 to 9999."),
+        "bad_price": _("A price is an amount from 0 to 100,000 €."),
         "bad_discount": _("A discount is between 0 and what it reduces."),
         "no_such_line": _("Choose a line of the ticket first."),
         "payment_started": _("A payment was taken: the lines cannot change any more."),

@@ -80,3 +80,43 @@ def test_a_full_sale_paid_in_cash_shows_the_change(server, tmp_path):
         assert ui.text("sale:total") == "€0.00"
     finally:
         ui.close()
+
+
+def test_a_price_typed_on_the_keypad_and_what_became_of_a_kitchen_order(server, tmp_path):
+    till = enrolled_till(server, tmp_path / "till")
+    ui = TillScreen(till)
+    try:
+        ui.until(lambda: ui.ctl.state.mode == "ONLINE", 20, "online")
+        ui.login("c1", "1234")
+        ui.touch("tab:0")
+        ui.touch(f"product:{article_id(till, 'Baguette')}")
+        ui.event("line_added")
+        ui.idle()
+        ui.type("key", "2,5")
+        ui.touch("key:price")  # no line chosen: said, nothing changed
+        ui.idle()
+        assert "type its price" in ui.text("message")
+        assert ui.ctl.state.sale["lines"][0]["unit_price"] == 110
+        ui.ctl.select(0)
+        ui.type("key", "2,5")
+        ui.touch("key:price")
+        ui.idle()
+        assert ui.ctl.state.sale["lines"][0]["unit_price"] == 250
+        assert ui.text("sale:total") == "€2.50"
+        # the server's answer about an order: the kitchen printer dead, the bar printed it
+        ui.ctl.on_kitchen_status(
+            {"event": "kitchen_status", "status": "printed", "ok": True, "ended": True,
+             "printers": [{"printer_id": "cuisine", "printer": "Cuisine", "state": "printed",
+                           "sent_to": "bar"}]}
+        )  # fmt: skip
+        ui.frames(2)
+        assert ui.text("message") == "Cuisine does not answer: the ticket went to Bar."
+        ui.ctl.on_kitchen_status(
+            {"event": "kitchen_status", "status": "failed", "ok": False, "ended": True,
+             "printers": [{"printer_id": "bar", "printer": "Bar", "state": "failed",
+                           "sent_to": "cuisine"}]}
+        )  # fmt: skip
+        ui.frames(2)
+        assert ui.text("message") == "Bar: nothing printed. Tell them by voice."
+    finally:
+        ui.close()
