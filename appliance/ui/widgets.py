@@ -239,6 +239,9 @@ class Keypad(BoxLayout):
         extra = list(keys)
         for row in rows:
             for key in row:
+                if key == "," and mask:  # a PIN has no decimal comma
+                    grid.add_widget(Widget())
+                    continue
                 if key is None:
                     if extra:
                         label, ktag, call = extra.pop(0)

@@ -35,6 +35,7 @@ def test_a_full_sale_paid_in_cash_shows_the_change(server, tmp_path):
     ui = TillScreen(till)
     try:
         ui.until(lambda: ui.ctl.state.mode == "ONLINE", 20, "online")
+        assert ui.has("pin:7") and not ui.has("pin:,")  # a PIN pad has no decimal comma
         ui.login("c1", "1234")
         assert ui.text("status:mode") == "Online"
         # a product button of the first page
