@@ -29,7 +29,8 @@ from typing import Any
 
 from appliance.domain import verify_chain
 from appliance.processes import ProcessError, ServerProcess, TillProcess, autonome
-from appliance.showcase import DEVICES_TOML, start_kitchen_printers
+from appliance.showcase import start_kitchen_printers
+from appliance.till.devconfig import sim_devices
 
 __all__ = ["main", "run_drill"]
 
@@ -76,7 +77,7 @@ class Drill:
         for till in self.tills:
             code = self.server.enrolment_code(till.name)
             till.enroll(code, self.server.url, self.server.fingerprint())
-            (till.data / "devices.toml").write_text(DEVICES_TOML)
+            (till.data / "devices.toml").write_text(sim_devices())
             till.start(self.server.url)
         for till in self.tills:
             till.wait_event("mode", mode="ONLINE", timeout=20)

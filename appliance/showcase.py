@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.processes import ServerProcess, TillProcess, autonome
+from appliance.till.devconfig import sim_devices
 
 __all__ = ["Showcase", "main", "start_kitchen_printers"]
 
@@ -37,20 +38,6 @@ log = logging.getLogger(__name__)
 #: the demo catalogue's shared printers (appliance.server.demo.PRINTERS)
 KITCHEN_PORTS = {"cuisine": 9101, "bar": 9102}
 
-#: a French scanner on USB, a receipt printer with its drawer: all simulated
-DEVICES_TOML = """\
-[scanner]
-kind = "sim"
-layout = "fr"
-
-[printer]
-kind = "sim"
-paper = "80mm"
-
-[drawer]
-enabled = true
-pin = 2
-"""
 
 SIDE_WIDTH = 380  # the demo panel beside the till's screen
 
@@ -95,7 +82,7 @@ class Showcase:
         enrol = TillProcess(self.till_dir, "Caisse 1")
         code = self.server.enrolment_code("Caisse 1")
         enrol.enroll(code, self.server.url, self.server.fingerprint())
-        (self.till_dir / "devices.toml").write_text(DEVICES_TOML)
+        (self.till_dir / "devices.toml").write_text(sim_devices())
         self.say(f"store server {self.server.url} (demo bakery-café), till enrolled")
 
     def plug(self, plugged: bool) -> None:

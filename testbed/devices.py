@@ -19,6 +19,7 @@ import orjson
 
 from appliance.domain import hash_pin
 from appliance.till import Mode, SnapshotStore, Till, TillConfig
+from appliance.till.selftest import SAMPLE_STORE
 
 from .snapshots import PUBLIC, signed
 from .tls import make_certificate
@@ -37,14 +38,8 @@ __all__ = [
     "shop_snapshot",
 ]
 
-STORE = {
-    "name": "Boulangerie du Canal",
-    "address": ["12 quai de Jemmapes", "75010 Paris"],
-    "siret": "73282932000074",
-    "vat_number": "FR44732829320",
-    "phone": "01 42 00 00 00",
-    "timezone": "Europe/Paris",
-}
+#: the store of the receipts: the self-test's sample, with a telephone number
+STORE = {**SAMPLE_STORE, "phone": "01 42 00 00 00"}
 
 # id, name, price, VAT, category, barcodes
 ARTICLES = [

@@ -48,6 +48,7 @@ __all__ = [
     "ScannerConfig",
     "load_devices",
     "parse_devices",
+    "sim_devices",
 ]
 
 DEVICES_NAME = "devices.toml"
@@ -315,3 +316,17 @@ def load_devices(data_dir: Path) -> DevicesConfig:
     except (OSError, UnicodeDecodeError) as e:
         raise DevicesConfigError(f"{path}: cannot be read: {e}") from None
     return parse_devices(text, str(path))
+
+
+def sim_devices(kitchen: tuple[str, ...] = ()) -> str:
+    """The devices.toml of a till whose devices are all simulated (the demo, the
+    screenshots, the self-test): a French scanner, an 80 mm receipt printer with its
+    drawer on pin 2, and a simulated kitchen printer for each server printer id given."""
+    text = (
+        '[scanner]\nkind = "sim"\nlayout = "fr"\n\n'
+        '[printer]\nkind = "sim"\npaper = "80mm"\n\n'
+        "[drawer]\nenabled = true\npin = 2\n"
+    )
+    for printer_id in kitchen:
+        text += f'\n[[kitchen]]\nid = "{printer_id}"\nkind = "sim"\n'
+    return text

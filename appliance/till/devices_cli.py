@@ -27,25 +27,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .devconfig import sim_devices
+
 __all__ = ["SIM_DEVICES_TOML", "main"]
 
-SIM_DEVICES_TOML = """\
-[scanner]
-kind = "sim"
-layout = "fr"
-
-[printer]
-kind = "sim"
-paper = "80mm"
-
-[drawer]
-enabled = true
-pin = 2
-
-[[kitchen]]
-id = "cuisine"
-kind = "sim"
-"""
+SIM_DEVICES_TOML = sim_devices(kitchen=("cuisine",))
 SAMPLE_CODES = ("3760000000011", "3760000000028", "LOT-42a")
 
 

@@ -23,21 +23,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from appliance.till.devconfig import sim_devices
+
 __all__ = ["main"]
 
 SIZES = ((1024, 768), (1280, 800))
 #: the till's devices, simulated: the status bar shows them ready
-DEVICES = """\
-[scanner]
-kind = "sim"
-layout = "fr"
-
-[printer]
-kind = "sim"
-
-[drawer]
-enabled = true
-"""
+DEVICES = sim_devices()
 
 
 def _prepare(work: Path, size: tuple[int, int]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.till.devconfig import parse_devices
+from appliance.till.devconfig import parse_devices, sim_devices
 from appliance.till.devices import TillDevices
 from appliance.till.selling import PRINTERS_OUT_OF_REACH
 from drivers.printer import Timeouts
@@ -16,22 +16,7 @@ from testbed.devices import Events, ShopServer, autonomous_till, online_till
 
 FAST = Timeouts(connect_s=0.5, write_s=1.0, status_s=0.3)
 
-ALL_SIM = """
-[scanner]
-kind = "sim"
-layout = "fr"
-
-[printer]
-kind = "sim"
-
-[drawer]
-enabled = true
-pin = 2
-
-[[kitchen]]
-id = "cuisine"
-kind = "sim"
-"""
+ALL_SIM = sim_devices(kitchen=("cuisine",))
 
 BAGUETTE, CROQUE, CAFE, ECLAIR = "3760000000011", "3760000000028", "3760000000035", "3760000000042"
 

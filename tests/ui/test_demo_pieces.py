@@ -6,23 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from appliance.till.devconfig import sim_devices
 from appliance.ui.cli import attach_devices
 from testbed.rig import Cable
 from tests.ui.driver import TillScreen, enrolled_till
 
 pytestmark = pytest.mark.timeout(110)
 
-DEVICES = """
-[scanner]
-kind = "sim"
-layout = "fr"
-
-[printer]
-kind = "sim"
-
-[drawer]
-enabled = true
-"""
+DEVICES = sim_devices()
 
 
 def test_the_demo_side_rings_up_prints_and_unplugs(server, tmp_path):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from appliance.till.devconfig import sim_devices
 from appliance.ui.cli import attach_devices
 from tests.ui.driver import TillScreen, enrolled_till
 
 pytestmark = pytest.mark.timeout(110)
 
-DEVICES = '[scanner]\nkind = "sim"\n\n[printer]\nkind = "sim"\n\n[drawer]\nenabled = true\n'
+DEVICES = sim_devices()
 
 
 def test_a_manager_opens_the_drawer_reprints_and_reads_the_x_report(server, tmp_path):

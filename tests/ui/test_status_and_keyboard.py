@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from appliance.till.devconfig import sim_devices
 from tests.ui.driver import TillScreen, enrolled_till
 
 pytestmark = pytest.mark.timeout(110)
@@ -30,17 +31,7 @@ def test_the_status_bar_names_the_server_its_address_below(server, tmp_path):
         ui.close()
 
 
-DEVICES = """
-[scanner]
-kind = "sim"
-layout = "fr"
-
-[printer]
-kind = "sim"
-
-[drawer]
-enabled = true
-"""
+DEVICES = sim_devices()
 
 
 def press(ui, key: int, codepoint: str | None = None) -> None:
