@@ -20,7 +20,6 @@ loopback; Kivy never loads in the bench's process.
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.processes import ServerProcess, TillProcess, autonome
+from appliance.ui.cli import offscreen_env
 
 __all__ = ["UI_FIGURES"]
 
@@ -43,20 +43,7 @@ def _p99(samples: list[float]) -> float:
 
 
 def _env(work: Path) -> dict[str, str]:
-    home = work / "kivy"
-    home.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env.update(
-        KIVY_NO_ARGS="1",
-        KIVY_HOME=str(home),
-        KIVY_LOG_MODE="PYTHON",
-        KIVY_NO_FILELOG="1",
-        KIVY_CLIPBOARD="dummy",
-        SDL_VIDEODRIVER="offscreen",
-        PYTHONUNBUFFERED="1",
-    )
-    env.pop("DISPLAY", None)
-    return env
+    return offscreen_env(work / "kivy")
 
 
 def _till(work: Path, server: ServerProcess) -> Path:

@@ -16,9 +16,28 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["attach_devices", "configure_kivy", "main"]
+__all__ = ["attach_devices", "configure_kivy", "main", "offscreen_env"]
 
 SIZE = re.compile(r"^(\d{3,5})x(\d{3,5})$")
+
+
+def offscreen_env(home: Path) -> dict[str, str]:
+    """The environment of a process whose Kivy window is drawn offscreen (screenshots,
+    benchmarks, tests): quiet, its files in `home`, no argument parsing, no display."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        KIVY_NO_ARGS="1",
+        KIVY_HOME=str(home),
+        KIVY_LOG_MODE="PYTHON",
+        KIVY_NO_FILELOG="1",
+        KIVY_CLIPBOARD="dummy",
+        SDL_VIDEODRIVER="offscreen",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
 
 
 def configure_kivy(home: Path | None, size: tuple[int, int] | None, fullscreen: bool) -> None:

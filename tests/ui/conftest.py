@@ -31,6 +31,8 @@ from pathlib import Path
 import pytest
 from _pytest.reports import TestReport
 
+from appliance.ui.cli import offscreen_env
+
 CHILD = "AUTONOME_UI_CHILD"
 TEMPLATE = "AUTONOME_UI_TEMPLATE"
 REQUIRE = "AUTONOME_REQUIRE_UI"
@@ -48,24 +50,6 @@ print("window", Window.size)
 """
 
 
-def kivy_env(home: Path) -> dict[str, str]:
-    """Kivy in a test: offscreen, quiet, its files in `home`, no argument parsing."""
-    home.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env.update(
-        KIVY_NO_ARGS="1",
-        KIVY_HOME=str(home),
-        KIVY_LOG_MODE="PYTHON",
-        KIVY_NO_FILELOG="1",
-        SDL_VIDEODRIVER="offscreen",
-        KIVY_CLIPBOARD="dummy",
-        PYTHONUNBUFFERED="1",
-    )
-    env.pop("DISPLAY", None)
-    env.pop("WAYLAND_DISPLAY", None)
-    return env
-
-
 class _Session:
     def __init__(self) -> None:
         self.work = Path(tempfile.mkdtemp(prefix="autonome-ui-"))
@@ -80,7 +64,7 @@ class _Session:
         try:
             done = subprocess.run(
                 [sys.executable, "-c", PROBE],
-                env=kivy_env(self.work / "kivy-probe"),
+                env=offscreen_env(self.work / "kivy-probe"),
                 capture_output=True,
                 text=True,
                 timeout=60,
@@ -193,7 +177,7 @@ def _run_child(item: pytest.Item, session: _Session) -> tuple[str, str]:
         return "failed", f"the demo store could not be built: {e!r}"
     slug = "".join(c if c.isalnum() else "_" for c in item.nodeid)[-80:]
     xml = session.work / f"{slug}.xml"
-    env = kivy_env(session.work / "kivy" / slug)
+    env = offscreen_env(session.work / "kivy" / slug)
     env.update({CHILD: "1", TEMPLATE: str(template)})
     command = [sys.executable, "-m", "pytest", "-q", "-x", "--tb=short", "-p", "no:cacheprovider"]
     command += [f"--junit-xml={xml}", "-o", "junit_logging=all", item.nodeid]
