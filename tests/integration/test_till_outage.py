@@ -7,14 +7,15 @@ import json
 import shutil
 import signal
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from appliance.domain import Line, Payment, Sale, close_sale, verify_chain
+from appliance.domain import verify_chain
 from appliance.processes import ServerProcess, TillProcess, autonome
 from appliance.till.outbox import Outbox
+from testbed.sales import append_autonomous_sales
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -65,24 +66,7 @@ def prefill(data: Path, n: int) -> None:
     """n autonomous sales already in the till's outbox, as a day alone would leave them."""
     till_id = json.loads((data / "till.json").read_text())["till_id"]
     box = Outbox.open(data)
-    t0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
-    for i in range(n):
-        sale = Sale()
-        sale.add_line(Line("A001", "Baguette", 110, 1 + i % 3, 550, "pains"))
-        sale.add_payment(Payment("card", sale.total))
-        box.append(
-            close_sale(
-                sale,
-                sale_id=f"00000000-0000-4000-8000-{i:012d}",
-                till_id=till_id,
-                seq=box.last_seq + 1,
-                prev_hash=box.last_hash,
-                closed_at=t0 + timedelta(seconds=i),
-                cashier_id="c1",
-                mode="autonomous",
-                snapshot_version=1,
-            )
-        )
+    append_autonomous_sales(box, till_id, n, step=timedelta(seconds=1))
     box.close()
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import datetime, timedelta
 
 import pytest
 
-from appliance.domain import Line, Payment, Sale, close_sale
 from testbed.rig import Cable, assert_exactly_once
+from testbed.sales import append_autonomous_sales
 from tests.ui.driver import TillScreen, enrolled_till
 
 pytestmark = pytest.mark.timeout(110)
@@ -97,27 +96,6 @@ def test_a_sale_cut_by_the_server_loss_ends_in_autonomous_mode(server, cable, tm
         ui.close()
 
 
-def prefill(box, till_id: int, n: int) -> None:
-    """n more autonomous sales in the till's outbox, as a long day alone leaves them."""
-    for i in range(n):
-        sale = Sale()
-        sale.add_line(Line("A001", "Baguette", 110, 1 + i % 3, 550, "pains"))
-        sale.add_payment(Payment("card", sale.total))
-        box.append(
-            close_sale(
-                sale,
-                sale_id=f"00000000-0000-4000-8000-{i:012d}",
-                till_id=till_id,
-                seq=box.last_seq + 1,
-                prev_hash=box.last_hash,
-                closed_at=datetime.fromisoformat(box.last_closed_at) + timedelta(milliseconds=1),
-                cashier_id="c1",
-                mode="autonomous",
-                snapshot_version=1,
-            )
-        )
-
-
 def test_the_upload_question_answered_later_then_send(server, cable, tmp_path):
     folder = tmp_path / "till"
     till = enrolled_till(server, folder, cable.url, back_probe_s=0.3)
@@ -157,7 +135,7 @@ def test_the_upload_question_answered_later_then_send(server, cable, tmp_path):
     from appliance.till import Outbox, Till
 
     box = Outbox.open(folder)
-    prefill(box, till.till_id, 1200)
+    append_autonomous_sales(box, till.till_id, 1200)
     more = [box.load(e) for e in box.pending()][2:]
     box.close()
     till = Till(folder, server_hint=cable.url, mdns=False)
