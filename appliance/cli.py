@@ -16,7 +16,8 @@ commands:
   server     run the store server, or manage it (init, enroll-code, revoke-till,
              import-csv, pending, report, journal)
   snapshot   build the store snapshot now (snapshot build --data DIR)
-  till       run a till (till --headless --data DIR) or enrol it (till enroll ...)
+  till       run a till (till --data DIR: its touchscreen; till --headless --data DIR:
+             JSON on stdin/stdout) or enrol it (till enroll ...)
   ui         the till on its touchscreen (ui --data DIR [--server URL])
   enroll     same as `till enroll`
   demo       the product on one screen: a demo store server and a till window with
@@ -43,9 +44,14 @@ def _snapshot(argv: Sequence[str]) -> int:
 
 
 def _till(argv: Sequence[str]) -> int:
+    """`till enroll ...` and `till --headless ...`; a till run without --headless is
+    the touchscreen (`ui`), which takes the same options."""
+    args = list(argv)
+    if args and args[0] not in ("enroll", "-h", "--help") and "--headless" not in args:
+        return _ui(args)
     from appliance.till.cli import main
 
-    return main(list(argv))
+    return main(args)
 
 
 def _ui(argv: Sequence[str]) -> int:

@@ -160,7 +160,9 @@ def headless(argv: list[str]) -> int:
     p = argparse.ArgumentParser(
         prog="autonome till", description="run a till; --headless: JSON lines on stdin/stdout"
     )
-    p.add_argument("--headless", action="store_true", help="no screen (the only mode for now)")
+    p.add_argument(
+        "--headless", action="store_true", help="no screen (without it: the touchscreen)"
+    )
     p.add_argument("--data", type=Path, required=True, help="the till's data folder")
     p.add_argument("--server", help="server URL to try first (mDNS still finds it again)")
     p.add_argument("--mdns-interface", action="append", default=[], metavar="IP")
@@ -172,7 +174,9 @@ def headless(argv: list[str]) -> int:
     a = p.parse_args(argv)
     if not a.headless:
         print(
-            "autonome till: only --headless for now (the touchscreen comes later)", file=sys.stderr
+            "autonome till: the till on its touchscreen is `autonome ui --data DIR`; "
+            "without a screen, add --headless",
+            file=sys.stderr,
         )
         return 2
     _logging(a.log_level)
