@@ -8,10 +8,12 @@ from .chain import GENESIS, ChainBreak, canonical, record_hash, verify_chain, ve
 from .clock import monotonic_closed_at
 from .journal import EventType, make_event
 from .money import format_cents, parse_cents, round_half_up
+from .routing import printers_by_category
 from .sale import PAYMENT_METHODS, Line, Payment, Sale, SaleError, close_sale, spread_discount
 from .vat import FRENCH_RATES, VatLine, rate_label, vat_breakdown, vat_from_gross
 
 __all__ = [
+    "printers_by_category",
     "FRENCH_RATES",
     "GENESIS",
     "PAYMENT_METHODS",

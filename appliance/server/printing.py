@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy import Connection, func, select
 
-from appliance.domain import canonical
+from appliance.domain import canonical, printers_by_category
 
 from .catalogue import printer_list
 from .storage import Store, now_iso, print_deliveries, print_jobs
@@ -69,10 +69,9 @@ class HoldingSpooler:
 
 def route(conn: Connection, job: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """printer_id -> the job's lines it prints. PrintRefused if a category has no printer."""
-    by_category: dict[str, str] = {}
-    for p in printer_list(conn):
-        for cat in p["categories"]:
-            by_category.setdefault(cat, p["printer_id"])
+    by_category = {
+        cat: p["printer_id"] for cat, p in printers_by_category(printer_list(conn)).items()
+    }
     routes: dict[str, list[dict[str, Any]]] = {}
     orphans: list[str] = []
     for line in job["lines"]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from appliance.domain import printers_by_category
 from drivers.printer import NOT_PRINTED, PRINTED, PrintResult
 
 from .hardware import Hardware, save_sim_ticket
@@ -24,18 +25,9 @@ from .receipt import store_time
 if TYPE_CHECKING:
     from .session import Till
 
-__all__ = ["KitchenTickets", "by_category", "split_direct", "till_name"]
+__all__ = ["KitchenTickets", "split_direct", "till_name"]
 
 log = logging.getLogger(__name__)
-
-
-def by_category(printers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """category -> the printer (snapshot row) its lines go to."""
-    out: dict[str, dict[str, Any]] = {}
-    for p in printers:
-        for cat in p.get("categories") or []:
-            out.setdefault(str(cat), p)
-    return out
 
 
 def split_direct(
@@ -44,7 +36,7 @@ def split_direct(
     """(printer id -> the lines this till prints there, the lines for the server).
 
     `local`: the ids of the direct printers configured on this till."""
-    routes = by_category(printers)
+    routes = printers_by_category(printers)
     direct: dict[str, list[dict[str, Any]]] = {}
     rest: list[dict[str, Any]] = []
     for line in lines:

@@ -229,3 +229,14 @@ def test_a_price_typed_for_a_line_keeps_its_discount_if_it_fits():
         s.set_price(3, 100)
     rec = closed(s)
     assert rec["lines"][0]["unit_price"] == 20
+
+
+def test_a_category_goes_to_the_first_printer_that_lists_it():
+    from appliance.domain import printers_by_category
+
+    cuisine = {"printer_id": "cuisine", "categories": ["plats", "desserts"]}
+    bar = {"printer_id": "bar", "categories": ["boissons", "desserts"]}
+    routes = printers_by_category([cuisine, bar, {"printer_id": "x", "categories": None}])
+    assert {c: p["printer_id"] for c, p in routes.items()} == {
+        "plats": "cuisine", "desserts": "cuisine", "boissons": "bar",
+    }  # fmt: skip
