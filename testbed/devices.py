@@ -19,8 +19,11 @@ import orjson
 
 from appliance.domain import hash_pin
 from appliance.till import Mode, SnapshotStore, Till, TillConfig
+from appliance.till.discovery import Sighting
+from appliance.till.ports import NoServerFound
 from appliance.till.selftest import SAMPLE_STORE
 
+from .fakeserver import FakeServer
 from .snapshots import PUBLIC, signed
 from .tls import make_certificate
 
@@ -31,7 +34,7 @@ __all__ = [
     "Events",
     "PRINTERS",
     "STORE",
-    "ShopServer",
+    "shop_server",
     "autonomous_till",
     "install_snapshot",
     "online_till",
@@ -125,51 +128,26 @@ class Clock:
         return self.t
 
 
-class ShopServer:
-    """Stands for the store server's client in an online till without threads: the
-    shop's articles, and the kitchen jobs it is sent."""
-
-    def __init__(self) -> None:
-        self.jobs: list[dict[str, Any]] = []
-        self.articles = {
-            a: {"article_id": a, "name": n, "price": p, "vat_bp": v, "category": c, "barcodes": b}
+def shop_server() -> FakeServer:
+    """The store server of this shop, in memory (`FakeServer`): its articles, and the
+    kitchen jobs it is sent."""
+    return FakeServer(
+        [
+            {"article_id": a, "name": n, "price": p, "vat_bp": v, "category": c, "barcodes": b}
             for a, n, p, v, c, b in ARTICLES
-        }
-
-    def article(self, article_id: str) -> dict[str, Any]:
-        from appliance.till.client import NotFound
-
-        if article_id not in self.articles:
-            raise NotFound("unknown_article", article_id, 404)
-        return self.articles[article_id]
-
-    def barcode(self, code: str) -> dict[str, Any]:
-        from appliance.till.client import NotFound
-
-        for a in self.articles.values():
-            if code in a["barcodes"]:
-                return a
-        raise NotFound("unknown_barcode", code, 404)
-
-    def print_job(self, job: dict[str, Any]) -> dict[str, Any]:
-        self.jobs.append(job)
-        return {"job_id": job["job_id"], "status": "queued", "printers": ["bar"]}
-
-    def print_job_status(self, job_id: str) -> dict[str, Any]:
-        return {"job_id": job_id, "status": "printed", "message": "", "deliveries": []}
-
-    def close(self) -> None:
-        pass
+        ]
+    )
 
 
-def online_till(folder: Path, server: ShopServer, *, cashier: str | None = "c1") -> Till:
+def online_till(folder: Path, server: FakeServer, *, cashier: str | None = "c1") -> Till:
     """Like `autonomous_till`, but found its server (`server` answers for it): online."""
-    from appliance.till.discovery import Sighting
-
     _enrol(folder, None, 2)
-    till = Till(folder, now=Clock(), mdns=False, client_factory=lambda *a, **k: server)
+    seen = Sighting("srv-1", "https://127.0.0.1:9", 1, via="probe")
+    till = Till(
+        folder, now=Clock(), mdns=False, client_factory=server, probe_fn=lambda *a, **k: seen
+    )
     till.start(background=False)
-    till.on_found(Sighting("srv-1", "https://127.0.0.1:9", 1, via="probe"))
+    till.link.discover()  # the probe finds it
     assert till.mode is Mode.ONLINE
     if cashier is not None:
         assert till.login(cashier, CASHIERS[cashier][2])
@@ -201,7 +179,7 @@ def autonomous_till(
     _enrol(folder, snapshot, till_id)
     till = Till(folder, now=now or Clock(), mdns=False)
     till.start(background=False)
-    till.on_not_found()
+    till.signal(NoServerFound())  # what the link says after the discovery timeout
     till.answer("go_autonomous", "yes")
     assert till.mode is Mode.AUTONOMOUS
     if cashier is not None:

@@ -140,8 +140,8 @@ def enroll(argv: list[str]) -> int:
     except (NotEnrolled, ServerError) as e:
         message = e.message if isinstance(e, ServerError) else str(e)
         return _fail(f"the pinned connection to the server failed ({message}): not enrolled")
-    if health.get("server_id") != config.server_id:
-        return _fail(f"{url} now answers as {health.get('server_id')}: not enrolled")
+    if health.server_id != config.server_id:
+        return _fail(f"{url} now answers as {health.server_id}: not enrolled")
     a.data.mkdir(parents=True, exist_ok=True)
     config.save(a.data)
     print(

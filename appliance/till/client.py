@@ -15,10 +15,11 @@ import ssl
 import threading
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from appliance.protocol import (
     API_PREFIX,
@@ -27,6 +28,7 @@ from appliance.protocol import (
     TILL_LAST_SEQ_HEADER,
     TILL_TIME_HEADER,
 )
+from appliance.protocol.models import Article, BatchResult, Health, SnapshotMeta
 from appliance.protocol.tls import PinMismatch, fingerprint, https_url
 
 __all__ = [
@@ -39,6 +41,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
 
 #: TLS errors that are a cut connection, not somebody else's certificate.
 _CUT = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError, ssl.SSLWantReadError)
@@ -200,13 +204,11 @@ class ServerClient:
             raise ServerUnreachable("bad_answer", f"unreadable answer to {path}") from e
 
     # -- endpoints ---------------------------------------------------------------
-    def health(
-        self, last_seq: int | None = None, till_time: datetime | None = None
-    ) -> dict[str, Any]:
+    def health(self, last_seq: int | None = None, till_time: datetime | None = None) -> Health:
         headers = {} if last_seq is None else {TILL_LAST_SEQ_HEADER: str(last_seq)}
         if till_time is not None:  # the server compares it with its own clock
             headers[TILL_TIME_HEADER] = till_time.isoformat()
-        return self._json("GET", "/health", headers=headers)
+        return wire(Health, self._json("GET", "/health", headers=headers), "/health")
 
     def enroll(self, code: str, name: str) -> tuple[dict[str, Any], bytes | None]:
         """The enrolment's answer, and the certificate (DER) shown on the very
@@ -220,11 +222,11 @@ class ServerClient:
             raise ServerUnreachable("bad_answer", "unexpected answer to /enroll")
         return answer, _peer_certificate(resp)
 
-    def barcode(self, code: str) -> dict[str, Any]:
-        return self._json("GET", f"/barcodes/{quote(code, safe='')}")
+    def barcode(self, code: str) -> Article:
+        return article_of(self._json("GET", f"/barcodes/{quote(code, safe='')}"), code)
 
-    def article(self, article_id: str) -> dict[str, Any]:
-        return self._json("GET", f"/articles/{quote(article_id, safe='')}")
+    def article(self, article_id: str) -> Article:
+        return article_of(self._json("GET", f"/articles/{quote(article_id, safe='')}"), article_id)
 
     def create_article(self, article: dict[str, Any]) -> dict[str, Any]:
         return self._json("POST", "/articles", json=article)
@@ -248,16 +250,16 @@ class ServerClient:
             )
         return status
 
-    def upload(self, till_id: int, records: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._json(
-            "POST", f"/tills/{till_id}/outbox", json={"records": records}, timeout=self.long_timeout
-        )
+    def upload(self, till_id: int, records: list[dict[str, Any]]) -> BatchResult:
+        path = f"/tills/{till_id}/outbox"
+        answer = self._json("POST", path, json={"records": records}, timeout=self.long_timeout)
+        return wire(BatchResult, answer, path)
 
     def post_events(self, till_id: int, events: list[dict[str, Any]]) -> dict[str, Any]:
         return self._json("POST", f"/tills/{till_id}/events", json={"events": events})
 
-    def snapshot_meta(self) -> dict[str, Any]:
-        return self._json("GET", "/snapshot")
+    def snapshot_meta(self) -> SnapshotMeta:
+        return wire(SnapshotMeta, self._json("GET", "/snapshot"), "/snapshot")
 
     def snapshot(self, version: int) -> tuple[bytes, str | None, str | None]:
         """The snapshot's bytes, and the sha256 and signature in the answer's headers."""
@@ -279,3 +281,20 @@ class ServerClient:
         """The job's state per printer and what to tell the cashier (`message`)."""
         answer = self._json("GET", f"/print-jobs/{job_id}")
         return answer if isinstance(answer, dict) else {}
+
+
+def wire(model: type[M], answer: Any, path: str) -> M:
+    """The server's answer read as its wire model; one of another shape is a server
+    that does not speak our protocol: unreachable for us."""
+    try:
+        return model.model_validate(answer)
+    except ValidationError as e:
+        raise ServerUnreachable("bad_answer", f"unexpected answer to {path}: {e}") from None
+
+
+def article_of(answer: Any, key: str) -> Article:
+    """An article the server sent; one that cannot be sold is refused, not a lost server."""
+    try:
+        return Article.model_validate(answer)
+    except ValidationError as e:
+        raise Rejected("bad_article", f"article {key} cannot be sold: {e!r}") from None

@@ -51,7 +51,7 @@ from .receipt import receipt_document
 if TYPE_CHECKING:
     from drivers.printer import Document
 
-    from .session import Till
+    from .ports import DeviceHost
 
 __all__ = ["DUPLICATA", "RECEIPTS_DIR", "TillDevices"]
 
@@ -65,7 +65,7 @@ HANDLED_KEPT = 1000
 class TillDevices:
     def __init__(
         self,
-        till: Till,
+        till: DeviceHost,
         config: DevicesConfig | None = None,
         *,
         backend: Any = None,
@@ -90,11 +90,15 @@ class TillDevices:
         self._copies: dict[str, int] = {}
         self._handled: OrderedDict[str, None] = OrderedDict()
         self._last_poll = 0.0
+        self._last_record: dict[str, Any] | None = None
+        self._scans = 0
         self.started = False
 
     # -- life ----------------------------------------------------------------------------
     @classmethod
-    def attach(cls, till: Till, config: DevicesConfig | None = None, **kw: Any) -> TillDevices:
+    def attach(
+        cls, till: DeviceHost, config: DevicesConfig | None = None, **kw: Any
+    ) -> TillDevices:
         """Build the devices of `till` (its devices.toml unless `config`), start them and
         hang them on the till (`till.devices`). Call it once the till is open."""
         devices = cls(till, config, **kw)
@@ -115,6 +119,9 @@ class TillDevices:
         )
         self.kitchen.hw = self.hw
         self.status = self._new_status()
+        #: the sale a reprint prints: the outbox's last at start, then each `sale_closed`'s
+        box = getattr(self.till, "outbox", None)
+        self._last_record = box.last_record() if box is not None else None
         self.till.devices = self
         self._unsubscribe = self.till.bus.subscribe(self._till_event)
         for t in (self.device_thread, self.scan_thread, self.kitchen.thread):
@@ -164,21 +171,26 @@ class TillDevices:
     def _scanner(self, event: dict[str, Any]) -> None:
         self.status.scanner(event)
         name = str(event.get("event", ""))
-        self.till.bus.publish(name, **{k: v for k, v in event.items() if k != "event"})
+        fields = {k: v for k, v in event.items() if k != "event"}
+        request = None
         if name == "scanner_code":
-            self.till.scan(str(event.get("code", "")))
+            # the code's answer (line_added or error) carries the same request id
+            self._scans += 1
+            request = fields["request"] = f"scanner-{self._scans}"
+        self.till.bus.publish(name, **fields)
+        if name == "scanner_code":
+            self.till.scan(str(event.get("code", "")), request=request)
 
     # -- receipts and the drawer ---------------------------------------------------------
     def _till_event(self, event: dict[str, Any]) -> None:
         """A till bus subscriber: a closed sale's receipt goes to the device thread."""
         if event.get("event") != "sale_closed" or self.hw.printer is None:
             return
-        record = getattr(self.till, "last_sale", None)
-        if not record or record.get("sale_id") != event.get("sale_id"):
-            record = self.till.outbox.last_record()
-        if not record or record.get("sale_id") != event.get("sale_id"):
-            log.error("sale %s: its record cannot be read: no receipt", event.get("sale_id"))
+        record = event.get("record")
+        if not isinstance(record, dict) or record.get("sale_id") != event.get("sale_id"):
+            log.error("sale %s: its record is not in the event: no receipt", event.get("sale_id"))
             return
+        self._last_record = record
         self.device_thread.put(self._sale, record)
 
     def reprint_last(self) -> bool:
@@ -192,8 +204,7 @@ class TillDevices:
     def open_drawer(self, reason: str = "") -> bool:
         """A manager's "open drawer" (not for a sale): refused to anyone else."""
         till = self.till
-        with till.lock:
-            cashier = dict(till.cashier) if till.cashier else None
+        cashier = dict(till.cashier) if till.cashier else None
         if cashier is None:
             till.error("not_logged_in", "log in first: only a manager opens the drawer")
             return False
@@ -242,7 +253,7 @@ class TillDevices:
             self._kick(record.get("cashier_id"), sale_id, record["seq"], None)
 
     def _reprint(self) -> None:
-        record = getattr(self.till, "last_sale", None) or self.till.outbox.last_record()
+        record = self._last_record
         if not record or "sale_id" not in record or self.hw.printer is None:
             self.till.error("nothing_to_reprint", "no sale has been recorded on this till yet")
             return

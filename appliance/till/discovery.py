@@ -92,14 +92,12 @@ def probe(
         return None
     finally:
         client.close()
-    sid = str(health.get("server_id", ""))
+    sid = health.server_id
     if server_id and sid != server_id:
         log.warning("server at %s is %s, not the enrolled %s: ignored", url, sid, server_id)
         return None
-    snap = health.get("snapshot") or {}
-    return Sighting(
-        sid, client.base_url, _version(str(snap.get("version"))) if snap else None, via="probe"
-    )
+    version = health.snapshot.version if health.snapshot is not None else None
+    return Sighting(sid, client.base_url, version, via="probe")
 
 
 class Discovery:

@@ -23,7 +23,7 @@ from .jobthread import JobThread
 from .receipt import store_time
 
 if TYPE_CHECKING:
-    from .session import Till
+    from .ports import DeviceHost
 
 __all__ = ["KitchenTickets", "split_direct", "till_name"]
 
@@ -49,7 +49,7 @@ def split_direct(
     return direct, rest
 
 
-def till_name(till: Till) -> str:
+def till_name(till: DeviceHost) -> str:
     """The till as receipts and tickets name it."""
     return f"Caisse {till.till_id}"
 
@@ -64,7 +64,7 @@ class KitchenTickets:
 
     def __init__(
         self,
-        till: Till,
+        till: DeviceHost,
         hw: Hardware,
         folder: Path,
         on_status: Callable[[str, PrintResult], None],

@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from .client import ServerError
-
-if TYPE_CHECKING:
-    from .session import Till
+from .ports import Api
 
 __all__ = ["FOLLOW_S", "follow_job"]
 
@@ -31,21 +30,34 @@ POLL_S = 0.5
 ENDED = ("printed", "failed", "uncertain")
 
 
-def follow_job(till: Till, job_id: str, *, follow_s: float = FOLLOW_S) -> threading.Thread:
-    """Start following `job_id` in a daemon thread (it ends with the till)."""
+def follow_job(
+    api: Api,
+    publish: Callable[..., Any],
+    stop: threading.Event,
+    job_id: str,
+    *,
+    follow_s: float = FOLLOW_S,
+) -> threading.Thread:
+    """Start following `job_id` in a daemon thread (it ends with the till: `stop`). It
+    asks the server (`api()`) and says `kitchen_status` (`publish`), nothing more."""
     thread = threading.Thread(
-        target=_follow, args=(till, job_id, follow_s), name=f"kitchen-{job_id[:8]}", daemon=True
+        target=_follow,
+        args=(api, publish, stop, job_id, follow_s),
+        name=f"kitchen-{job_id[:8]}",
+        daemon=True,
     )
     thread.start()
     return thread
 
 
-def _follow(till: Till, job_id: str, follow_s: float) -> None:
+def _follow(
+    api: Api, publish: Callable[..., Any], stop: threading.Event, job_id: str, follow_s: float
+) -> None:
     deadline = time.monotonic() + follow_s
     said: tuple[str, str] | None = None
-    while not till.stopping.is_set():
+    while not stop.is_set():
         try:
-            job = till.client().print_job_status(job_id)
+            job = api().print_job_status(job_id)
         except ServerError as e:  # the link notices a lost server; here we only stop
             log.info("kitchen job %s: no answer (%s); not followed further", job_id, e)
             return
@@ -57,7 +69,7 @@ def _follow(till: Till, job_id: str, follow_s: float) -> None:
         status, message = str(job.get("status", "")), str(job.get("message", ""))
         if (status, message) != said:
             said = (status, message)
-            till.bus.publish(
+            publish(
                 "kitchen_status",
                 job_id=job_id,
                 status=status,
@@ -71,4 +83,4 @@ def _follow(till: Till, job_id: str, follow_s: float) -> None:
             )
         if status in ENDED or time.monotonic() >= deadline:
             return
-        till.stopping.wait(POLL_S)
+        stop.wait(POLL_S)

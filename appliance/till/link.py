@@ -1,4 +1,12 @@
-"""The till's one background thread to the server.
+"""The till's one background thread to the server: a coordinator, given narrow things.
+
+`Link(core, server, outbox, journal, config, stop, ...)`: the core's door and mode
+(`ports.Core`), the connection to the server (`server.api()`, a `ports.ServerApi`),
+the `Outbox`, the journal of events, the till's configuration and settings,
+and the stop event. It touches the outbox's cursor (drain, upload) and the
+journal's (events sent); everything else it saw goes to the core through
+`core.signal(news)`: found, not found, lost, back, what the server holds, the
+clock, the snapshot it names.
 
 DISCOVERING: probe the known addresses and listen to mDNS until the
 discovery timeout. ONLINE: drain the outbox, send journal events, and check
@@ -14,16 +22,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from appliance.protocol.tls import https_url
 
 from .client import ServerError
+from .config import TillConfig
+from .connection import Connection
+from .discovery import Sighting, probe
+from .eventlog import EventLog
 from .modes import Mode
+from .outbox import Outbox
+from .ports import Back, ClockRead, Core, Found, Holds, Lost, NoServerFound, SnapshotAnnounced
 from .sync import Uploader, drain
-
-if TYPE_CHECKING:
-    from .session import Till
 
 __all__ = ["Link"]
 
@@ -33,23 +46,63 @@ DISCOVERY_POLL_S = 0.3
 
 
 class Link(threading.Thread):
-    def __init__(self, till: Till) -> None:
+    def __init__(
+        self,
+        core: Core,
+        server: Connection,
+        outbox: Outbox,
+        journal: EventLog,
+        config: TillConfig,
+        stop: threading.Event,
+        *,
+        wake: threading.Event | None = None,
+        now: Callable[[], datetime],
+        addresses: Callable[[], list[str | None]] = list,
+        probe_fn: Callable[..., Sighting | None] = probe,
+        tls: Any = None,
+    ) -> None:
         super().__init__(name="till-link", daemon=True)
-        self.till = till
+        self.core = core
+        self.server = server
+        self.api = server.api
+        self.outbox = outbox
+        self.journal = journal
+        self.config = config
+        self.settings = config.settings
+        self.till_id = config.till_id
+        self.stop = stop
+        self.wake = wake or threading.Event()
+        self.now = now
+        #: where the server may be (the hint, the address known, mDNS's latest)
+        self.addresses = addresses
+        self.probe = probe_fn
+        self.tls = tls
         self.next_beat = 0.0
         self.next_back_probe = 0.0
+        #: the server as mDNS last announced it (None: nothing new since we looked)
+        self.heard: Sighting | None = None
+
+    # -- what other threads tell it ---------------------------------------------------
+    def mdns_seen(self, seen: Sighting) -> None:
+        self.heard = seen
+        if self.core.mode is Mode.ONLINE and seen.url == self.server.url:
+            self.core.signal(SnapshotAnnounced(seen.snapshot_version))  # in the TXT record
+        self.wake.set()
+
+    def forget_heard(self) -> None:
+        """Only a later mDNS advert says the server is back."""
+        self.heard = None
 
     def run(self) -> None:
-        t = self.till
-        while not t.stopping.is_set():
+        while not self.stop.is_set():
             timeout = 1.0
             try:
-                mode = t.mode
+                mode = self.core.mode
                 if mode is Mode.DISCOVERING:
                     self.discover()
                     continue
                 if mode is Mode.SYNCING:
-                    Uploader(t).run()
+                    Uploader(self).run()
                     continue
                 if mode is Mode.ONLINE:
                     self.online()
@@ -58,86 +111,79 @@ class Link(threading.Thread):
                     self.watch_back()
             except Exception:  # the link must outlive any surprise
                 log.exception("till link")
-            t.wake.wait(timeout)
-            t.wake.clear()
+            self.wake.wait(timeout)
+            self.wake.clear()
 
     # -- DISCOVERING -----------------------------------------------------------
     def candidates(self) -> list[str]:
-        t = self.till
-        urls = [t.server_hint, t.server_url, t.config.server_url]
-        if t.discovery is not None and t.discovery.latest is not None:
-            urls.append(t.discovery.latest.url)
         out: list[str] = []
-        for u in urls:
+        for u in self.addresses():
             if u and https_url(u) not in out:
                 out.append(https_url(u))
         return out
 
+    def _probe(self, url: str) -> Sighting | None:
+        c = self.config
+        return self.probe(
+            url,
+            c.server_id,
+            c.token,
+            self.settings.request_timeout_s,
+            last_seq=self.outbox.last_seq,
+            tls=self.tls,
+        )
+
     def discover(self) -> None:
-        t = self.till
-        deadline = time.monotonic() + t.settings.discovery_timeout_s
-        while not t.stopping.is_set() and t.mode is Mode.DISCOVERING:
+        deadline = time.monotonic() + self.settings.discovery_timeout_s
+        while not self.stop.is_set() and self.core.mode is Mode.DISCOVERING:
             for url in self.candidates():
-                seen = t.probe(
-                    url,
-                    t.config.server_id,
-                    t.config.token,
-                    t.settings.request_timeout_s,
-                    last_seq=t.outbox.last_seq,
-                    tls=t.tls,
-                )
+                seen = self._probe(url)
                 if seen is not None:
-                    t.on_found(seen)
-                    self.next_beat = time.monotonic() + t.settings.heartbeat_s
+                    self.core.signal(Found(seen))
+                    self.next_beat = time.monotonic() + self.settings.heartbeat_s
                     return
             if time.monotonic() >= deadline:
-                t.on_not_found()
+                self.core.signal(NoServerFound())
                 return
-            t.wake.wait(DISCOVERY_POLL_S)
-            t.wake.clear()
+            self.wake.wait(DISCOVERY_POLL_S)
+            self.wake.clear()
 
     # -- ONLINE ------------------------------------------------------------------
     def online(self) -> None:
-        t = self.till
-        if t.outbox.pending_count and not drain(t):
+        if self.outbox.pending_count and not drain(self):
             return
-        if t.mode is not Mode.ONLINE:
+        if self.core.mode is not Mode.ONLINE:
             return
         self.send_events()
         if time.monotonic() >= self.next_beat:
             self.heartbeat()
 
     def heartbeat(self) -> None:
-        t = self.till
-        self.next_beat = time.monotonic() + t.settings.heartbeat_s
+        core = self.core
+        self.next_beat = time.monotonic() + self.settings.heartbeat_s
         try:
-            health = t.client().health(last_seq=t.outbox.last_seq, till_time=t.now())
+            health = self.api().health(last_seq=self.outbox.last_seq, till_time=self.now())
         except ServerError as e:
-            t.on_lost(f"health check failed: {e.message}")
+            core.signal(Lost(f"health check failed: {e.message}"))
             return
-        sid = health.get("server_id") if isinstance(health, dict) else None
-        if sid != t.config.server_id:
-            t.on_lost(f"another server ({sid}) answers at {t.server_url}")
+        if health.server_id != self.config.server_id:
+            core.signal(Lost(f"another server ({health.server_id}) answers at {self.server.url}"))
             return
-        t.server_holds(health.get("contiguous_seq"))
-        t.clock_seen(health.get("clock_offset_s"))
-        snap = health.get("snapshot") or {}
-        version = snap.get("version") if isinstance(snap, dict) else None
-        if isinstance(version, int):
-            t.server_snapshot = version
-            t.want_snapshot(version, snap.get("sha256"))
+        core.signal(Holds(health.contiguous_seq))
+        core.signal(ClockRead(health.clock_offset_s))
+        if health.snapshot is not None:
+            core.signal(SnapshotAnnounced(health.snapshot.version, health.snapshot.sha256))
 
     def send_events(self) -> None:
-        t = self.till
-        events, end = t.events.unsent()
+        events, end = self.journal.unsent()
         if not events:
             return
         try:
-            t.client().post_events(t.till_id, events)
+            self.api().post_events(self.till_id, events)
         except ServerError as e:
             log.info("journal events not sent yet: %s", e.message)
             return
-        t.events.mark_sent(end)
+        self.journal.mark_sent(end)
 
     # -- AUTONOMOUS ----------------------------------------------------------------
     def watch_back(self) -> None:
@@ -145,23 +191,15 @@ class Link(threading.Thread):
 
         Nothing is sent but the health check: the sales wait for the cashier's
         answer to the one question this asks."""
-        t = self.till
-        seen, t.back_seen = t.back_seen, None
-        if t.asked_back:
+        seen, self.heard = self.heard, None
+        if self.core.asked_back:
             return
         urls = [seen.url] if seen is not None else []
         if time.monotonic() >= self.next_back_probe:
-            self.next_back_probe = time.monotonic() + t.settings.back_probe_s
+            self.next_back_probe = time.monotonic() + self.settings.back_probe_s
             urls += [u for u in self.candidates() if u not in urls]
         for url in urls:
-            found = t.probe(
-                url,
-                t.config.server_id,
-                t.config.token,
-                t.settings.request_timeout_s,
-                last_seq=t.outbox.last_seq,
-                tls=t.tls,
-            )
+            found = self._probe(url)
             if found is not None:
-                t.on_server_back(found)
+                self.core.signal(Back(found))
                 return

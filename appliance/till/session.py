@@ -1,9 +1,18 @@
-"""The till core: its mode, its questions to the cashier, its link to the server.
+"""The till core: a state machine (modes.py) and the services it is given.
 
 `Till` is what a screen drives: commands are methods, what happens comes back
-as events (dicts) to the subscribers of `till.bus`. The sale commands live in
-`selling.py`, the background work (discovery, heartbeat, drain, upload) in
-`link.py`. Nothing runs until `start()`; `stop()` ends it.
+as events (dicts) to the subscribers of `till.bus`. It holds the mode, the
+question put to the cashier and the catalogue sold from, and wires its
+collaborators, each given only what it needs (docs/architecture.md, "The till
+core"):
+
+- `Register` (register.py): the sale, the cashier, the lookup, the outbox append;
+- `Link` (link.py): the thread to the server (discovery, heartbeat, drain, upload);
+- `SnapshotFetcher` (fetcher.py): the snapshot downloaded, checked, installed;
+- `Connection` (connection.py): the server's address and its one client.
+
+They tell the core what they saw through one door, `signal(news)` (ports.py);
+nothing else changes its mode. Nothing runs until `start()`; `stop()` ends it.
 """
 
 from __future__ import annotations
@@ -18,14 +27,29 @@ from typing import Any
 from appliance.domain import EventType, Sale, format_cents
 
 from .bus import EventBus
-from .client import ServerClient, ServerError
-from .config import TillConfig
+from .client import ServerClient
+from .config import Settings, TillConfig
+from .connection import Connection
 from .discovery import Discovery, Sighting, probe
 from .eventlog import EventLog
 from .fetcher import SnapshotFetcher
+from .link import Link
 from .modes import ASKING_MODES, Mode, Question, Signal, ask_autonomous, ask_upload, step
 from .outbox import Outbox
-from .selling import Selling
+from .ports import (
+    Back,
+    ClockRead,
+    Found,
+    Holds,
+    Lost,
+    News,
+    NoServerFound,
+    SnapshotAnnounced,
+    SnapshotReady,
+    UploadDone,
+    UploadInterrupted,
+)
+from .register import Register
 from .snapshot import Catalogue, SnapshotStore
 
 __all__ = ["Till"]
@@ -39,7 +63,7 @@ CLOCK_OFF_S = 60
 ANSWERS = {"yes": Signal.YES, "retry": Signal.RETRY, "send": Signal.SEND, "later": Signal.LATER}
 
 
-class Till(Selling):
+class Till:
     def __init__(
         self,
         data_dir: Path,
@@ -57,7 +81,6 @@ class Till(Selling):
         #: every connection to the server: TLS trusting only the certificate pinned at
         #: enrolment (NotEnrolled if the till holds none)
         self.tls = self.config.tls_context()
-        self.settings = self.config.settings
         self.till_id = self.config.till_id
         self.server_hint = server_hint
         self.mdns_interfaces = (
@@ -73,37 +96,52 @@ class Till(Selling):
         self.events: EventLog = None  # type: ignore[assignment]
         self.snapshots = SnapshotStore(self.data_dir / "snapshot")
         self.catalogue: Catalogue | None = None
-        self.server_url: str | None = self.config.server_url
+        self.server = Connection(self.config, self.data_dir, tls=self.tls, factory=client_factory)
         self.server_snapshot: int | None = None
         self.discovery: Discovery | None = None
-        self._client: Any = None
-        self._client_factory = client_factory
         self.probe = probe_fn
         self.wake = threading.Event()
         self.stopping = threading.Event()
-        self.threads: list[threading.Thread] = []
-        self._pending_action: tuple[str, Any] | None = None
         self.asked_back = False
-        self.back_seen: Sighting | None = None
-        self.rewound_to: int | None = None  # see server_holds
-        self.clock_offset: int | None = None  # see clock_seen
-        self.fetcher = SnapshotFetcher(self)
-        self.sale = Sale()
-        self.cashier: dict[str, Any] | None = None
-        #: follow each order the server prints and say what became of it (kitchenwatch)
-        self.follow_kitchen = True
-        #: the record of the last sale closed in this run (its receipt is printed from it)
-        self.last_sale: dict[str, Any] | None = None
+        self.rewound_to: int | None = None  # see _holds
+        self.clock_offset: int | None = None  # see _clock
+        #: set by open(): the collaborators, each given what it needs
+        self.register: Register = None  # type: ignore[assignment]
+        self.link: Link = None  # type: ignore[assignment]
+        self.fetcher: SnapshotFetcher = None  # type: ignore[assignment]
         #: the scanner, receipt printer, drawer and direct kitchen printers, once
         #: `devices.TillDevices.attach(till)` hung them here (None: a till without devices)
         self.devices: Any = None
 
+    @property
+    def settings(self) -> Settings:
+        return self.config.settings
+
+    @property
+    def server_url(self) -> str | None:
+        return self.server.url
+
     # -- life ------------------------------------------------------------------
     def open(self) -> None:
-        """Read the files (outbox, events, snapshot). No thread, no socket."""
+        """Read the files (outbox, events, snapshot), wire the collaborators. No thread,
+        no socket."""
         self.outbox = Outbox.open(self.data_dir)
         self.events = EventLog.open(self.data_dir, self.till_id, now=self.now)
         self.catalogue = self.snapshots.load()
+        api = self.server.api
+        self.register = Register(
+            self, api, self.outbox, self.events,
+            till_id=self.till_id, now=self.now, lock=self.lock, wake=self.wake,
+            stop=self.stopping, devices=lambda: self.devices,
+            fetch_snapshot=lambda: self.fetch_snapshot(self.server_snapshot),
+            server_known=lambda: bool(self.server.url),
+        )  # fmt: skip
+        self.fetcher = SnapshotFetcher(self, api, self.snapshots, self.config, self.events)
+        self.link = Link(
+            self, self.server, self.outbox, self.events, self.config, self.stopping,
+            wake=self.wake, now=self.now, addresses=self._addresses, probe_fn=self.probe,
+            tls=self.tls,
+        )  # fmt: skip
         box = self.outbox
         # the journal of a till that stopped cleanly ends with `shutdown`
         clean = self.events.last_type() in (None, str(EventType.SHUTDOWN))
@@ -132,15 +170,13 @@ class Till(Selling):
 
     def start(self, *, background: bool = True) -> None:
         """Open, then look for the server (threads only when `background`)."""
-        from .link import Link
-
         self.open()
         if background:
             if self.use_mdns:
                 self.discovery = Discovery(
                     self.config.server_id,
                     interfaces=self.mdns_interfaces,
-                    on_seen=self._mdns_seen,
+                    on_seen=self.link.mdns_seen,
                     on_gone=self._mdns_gone,
                 )
                 try:
@@ -148,9 +184,7 @@ class Till(Selling):
                 except OSError as e:
                     log.warning("mDNS unavailable (%s): direct probes only", e)
                     self.discovery = None
-            link = Link(self)
-            self.threads.append(link)
-            link.start()
+            self.link.start()
         self.signal(Signal.START)
 
     def stop(self) -> None:
@@ -158,12 +192,12 @@ class Till(Selling):
             self.devices.stop()  # the receipt being printed first
         self.stopping.set()
         self.wake.set()
-        for t in self.threads:
+        threads = [self.link] if self.link is not None and self.link.is_alive() else []
+        for t in threads + (self.fetcher.threads if self.fetcher is not None else []):
             t.join(timeout=15)
         if self.discovery is not None:
             self.discovery.stop()
-        if self._client is not None:
-            self._client.close()
+        self.server.close()
         if self.events is not None and self.outbox is not None:
             box = self.outbox
             self.events.record(EventType.SHUTDOWN, last_seq=box.last_seq, acked=box.acked)
@@ -175,49 +209,58 @@ class Till(Selling):
     def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
         return self.bus.subscribe(callback)
 
+    def publish(self, name: str, /, **fields: Any) -> dict[str, Any]:
+        return self.bus.publish(name, **fields)
+
     # -- the server --------------------------------------------------------------
-    def client(self) -> Any:
-        with self.lock:
-            if self._client is None:
-                if not self.server_url:
-                    raise ServerError("no_server", "no server address known yet")
-                self._client = self._client_factory(
-                    self.server_url,
-                    self.config.token,
-                    tls=self.tls,
-                    timeout=self.settings.request_timeout_s,
-                    long_timeout=self.settings.upload_timeout_s,
-                )
-            return self._client
-
-    def set_server(self, url: str) -> None:
-        with self.lock:
-            if url == self.server_url:
-                return
-            if self._client is not None:
-                self._client.close()
-                self._client = None
-            self.server_url = url
-            if self.config.server_url != url:
-                self.config.server_url = url
-                try:
-                    self.config.save(self.data_dir)
-                except OSError as e:
-                    log.warning("cannot save the server address: %s", e)
-
-    def _mdns_seen(self, seen: Sighting) -> None:
-        self.back_seen = seen
-        if self.mode is Mode.ONLINE and seen.url == self.server_url:
-            self.want_snapshot(seen.snapshot_version)  # announced in the TXT record
-        self.wake.set()
+    def _addresses(self) -> list[str | None]:
+        urls = [self.server_hint, self.server.url, self.config.server_url]
+        if self.discovery is not None and self.discovery.latest is not None:
+            urls.append(self.discovery.latest.url)
+        return urls
 
     def _mdns_gone(self, server_id: str) -> None:
         if self.mode is Mode.ONLINE:
-            self.on_lost("the server said goodbye on the network (mDNS)")
+            self.signal(Lost("the server said goodbye on the network (mDNS)"))
 
-    # -- modes ---------------------------------------------------------------
-    def signal(self, signal: Signal, *, reason: str = "") -> bool:
-        """Apply one transition of modes.py; False when it means nothing now."""
+    # -- the one door: a transition, or news of what a collaborator saw ------------
+    def signal(self, news: News | Signal, *, reason: str = "") -> bool:
+        """Apply what was seen: a transition of modes.py (False when it means nothing
+        now), or news from the link or the fetcher (ports.py)."""
+        if isinstance(news, Signal):
+            return self._step(news, reason=reason)
+        match news:
+            case Found(seen):
+                self._found(seen)
+            case NoServerFound():
+                self._step(Signal.NOT_FOUND, reason="the store server was not found on the network")
+            case Lost(why):
+                log.warning("server lost: %s", why)
+                return self._step(Signal.SERVER_LOST, reason=why)
+            case Back(seen):
+                self._back(seen)
+            case Holds(held):
+                self._holds(held)
+            case ClockRead(offset):
+                self._clock(offset)
+            case SnapshotAnnounced(version, sha256):
+                if isinstance(version, int):
+                    self.server_snapshot = version
+                    self.fetcher.want(version, sha256)
+            case SnapshotReady(cat, size):
+                with self.lock:
+                    self.catalogue = cat
+                self.events.record(EventType.SNAPSHOT_INSTALLED, version=cat.version, size=size)
+                self.bus.publish(
+                    "snapshot_installed", version=cat.version, articles=len(cat.articles)
+                )
+            case UploadDone():
+                return self._step(Signal.UPLOAD_DONE)
+            case UploadInterrupted(why):
+                return self._step(Signal.UPLOAD_INTERRUPTED, reason=why)
+        return True
+
+    def _step(self, signal: Signal, *, reason: str = "") -> bool:
         with self.lock:
             old = self.mode
             new = step(old, signal)
@@ -234,7 +277,7 @@ class Till(Selling):
                     self.asked_back = False
             pending = self.outbox.pending_count
             self.bus.publish(
-                "mode", mode=str(new), previous=str(old), server=self.server_url, pending=pending
+                "mode", mode=str(new), previous=str(old), server=self.server.url, pending=pending
             )
             if new is Mode.ASK_AUTONOMOUS:
                 self._ask(ask_autonomous(reason or "not found", pending))
@@ -242,43 +285,35 @@ class Till(Selling):
                 self.asked_back = True  # "send N sales?" is asked once a run
                 self._ask(ask_upload(pending))
             elif new is Mode.AUTONOMOUS:
-                self.back_seen = None  # only a later mDNS advert says it is back
+                self.link.forget_heard()  # only a later mDNS advert says it is back
         self.wake.set()
         if new in (Mode.ONLINE, Mode.AUTONOMOUS):
-            self.replay_pending()
+            self.register.replay_pending()
         return True
 
     def _ask(self, question: Question) -> None:
         self.question = question
         self.bus.publish("question", **question.fields(pending=self.outbox.pending_count))
 
-    def on_found(self, seen: Sighting) -> None:
+    def _found(self, seen: Sighting) -> None:
         """The link found our server while DISCOVERING."""
-        self.set_server(seen.url)
+        self.server.use(seen.url)
         self.server_snapshot = seen.snapshot_version
         if self.catalogue is None and seen.snapshot_version is not None:
             self.fetch_snapshot(seen.snapshot_version)
         waiting = self.outbox.autonomous_pending
-        self.signal(Signal.FOUND_WITH_SALES if waiting else Signal.FOUND)
+        self._step(Signal.FOUND_WITH_SALES if waiting else Signal.FOUND)
 
-    def on_not_found(self) -> None:
-        self.signal(Signal.NOT_FOUND, reason="the store server was not found on the network")
-
-    def on_lost(self, reason: str) -> None:
-        """Any request error or timeout, a failed heartbeat or an mDNS goodbye."""
-        log.warning("server lost: %s", reason)
-        self.signal(Signal.SERVER_LOST, reason=reason)
-
-    def on_server_back(self, seen: Sighting) -> None:
+    def _back(self, seen: Sighting) -> None:
         """Noticed while autonomous (mDNS or the 5 s health check): ask once per run."""
         with self.lock:
             if self.asked_back or self.mode is not Mode.AUTONOMOUS:
                 return
             self.asked_back = True
-        self.set_server(seen.url)
-        self.signal(Signal.SERVER_BACK)
+        self.server.use(seen.url)
+        self._step(Signal.SERVER_BACK)
 
-    def server_holds(self, held: Any) -> None:
+    def _holds(self, held: Any) -> None:
         """The server says it holds this till's sales 1..`held` (health, upload answers).
 
         Fewer than `outbox.acked`: the server lost sales it had acknowledged (its
@@ -316,7 +351,7 @@ class Till(Selling):
         )
         self.wake.set()
 
-    def clock_seen(self, offset: Any) -> None:
+    def _clock(self, offset: Any) -> None:
         """The server's reading of this till's clock (till minus server, seconds): a
         minute or more off, the cashier is told (once per change). The sales keep
         the till's time; the server puts them on the right business day."""
@@ -344,12 +379,7 @@ class Till(Selling):
             "till's time and the server files them on its own day; have the clock set",
         )
 
-    def on_upload_done(self) -> None:
-        self.signal(Signal.UPLOAD_DONE)
-
-    def on_upload_interrupted(self, reason: str) -> None:
-        self.signal(Signal.UPLOAD_INTERRUPTED, reason=reason)
-
+    # -- commands: the cashier's questions ---------------------------------------
     def answer(self, question: str | None, answer: str) -> None:
         with self.lock:
             q = self.question
@@ -360,30 +390,87 @@ class Till(Selling):
                 self.error("bad_answer", f"answer one of {', '.join(q.choices)}")
                 return
             self.bus.publish("answered", question=q.id, answer=answer)
-        self.signal(ANSWERS[answer])
+        self._step(ANSWERS[answer])
 
     def upload(self) -> None:
         """The cashier's 'upload now': send every pending sale, in batches."""
         with self.lock:
             if self.mode is Mode.ASK_UPLOAD:
-                self.signal(Signal.SEND)
+                self._step(Signal.SEND)
                 return
             if self.mode not in (Mode.AUTONOMOUS, Mode.ONLINE):
                 self.error("cannot_upload_now", f"cannot start an upload in mode {self.mode}")
                 return
-            if not self.server_url:
+            if not self.server.url:
                 self.error("no_server", "no store server address known yet")
                 return
-            self.signal(Signal.UPLOAD_NOW)
+            self._step(Signal.UPLOAD_NOW)
+
+    # -- commands: the sale (the register's) ---------------------------------------
+    @property
+    def sale(self) -> Sale:
+        return self.register.sale
+
+    @property
+    def cashier(self) -> dict[str, Any] | None:
+        return self.register.cashier if self.register is not None else None
+
+    def login(self, cashier_id: str, pin: str) -> bool:
+        return self.register.login(cashier_id, pin)
+
+    def logout(self) -> None:
+        self.register.logout()
+
+    def scan(self, code: str, quantity: int = 1, *, request: Any = None) -> None:
+        self.register.scan(code, quantity, request=request)
+
+    def add(self, article_id: str, quantity: int = 1, *, request: Any = None) -> None:
+        self.register.add(article_id, quantity, request=request)
+
+    def set_quantity(self, index: int, quantity: int) -> None:
+        self.register.set_quantity(index, quantity)
+
+    def set_price(self, index: int, cents: int) -> None:
+        self.register.set_price(index, cents)
+
+    def discount(
+        self, index: int | None = None, cents: int | None = None, percent: float | None = None
+    ) -> None:
+        self.register.discount(index, cents=cents, percent=percent)
+
+    def void(self, index: int) -> None:
+        self.register.void(index)
+
+    def cancel(self) -> None:
+        self.register.cancel()
+
+    def pay(
+        self,
+        method: str | None = None,
+        amount: int | None = None,
+        payments: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any] | None:
+        return self.register.pay(method, amount, payments)
+
+    def create_article(self, article: dict[str, Any]) -> dict[str, Any] | None:
+        return self.register.create_article(article)
+
+    def kitchen(
+        self,
+        table: str | None = None,
+        covers: int | None = None,
+        note: str = "",
+        lines: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any] | None:
+        return self.register.kitchen(table, covers, note, lines)
+
+    def sale_summary(self) -> dict[str, Any]:
+        return self.register.sale_summary()
 
     # -- snapshot ----------------------------------------------------------------
-    def want_snapshot(self, version: int | None, sha256: str | None = None) -> None:
-        """Fetch `version` in the background if it is not the installed one."""
-        self.fetcher.want(version, sha256)
-
     def fetch_snapshot(self, version: int | None = None) -> bool:
         """Download, check and install the server's snapshot now; True when installed."""
-        return self.fetcher.fetch(version)
+        return self.fetcher.fetch() is not None
 
     # -- devices ---------------------------------------------------------------
     def reprint_last(self) -> bool:
@@ -408,17 +495,18 @@ class Till(Selling):
     # -- status ----------------------------------------------------------------
     def status_fields(self) -> dict[str, Any]:
         box = self.outbox
+        cashier = self.cashier
         return {
             "mode": str(self.mode),
             "till_id": self.till_id,
-            "server": self.server_url,
+            "server": self.server.url,
             "server_id": self.config.server_id,
             "pending": box.pending_count if box else 0,
             "offline_pending": box.autonomous_pending if box else 0,
             "last_seq": box.last_seq if box else 0,
             "acked": box.acked if box else 0,
             "snapshot_version": self.catalogue.version if self.catalogue else None,
-            "cashier": self.cashier.get("cashier_id") if self.cashier else None,
+            "cashier": cashier.get("cashier_id") if cashier else None,
             "question": self.question.id if self.question else None,
         }
 

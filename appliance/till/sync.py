@@ -4,26 +4,31 @@ The server answers each record alone (stored, duplicate, conflict,
 quarantined) and the highest seq it holds contiguously. `outbox.acked` moves
 forward over records the server holds; a record it kept aside counts as held,
 so one bad record never blocks the queue behind it. It moves back only when
-the server says it holds less than that (`Till.server_holds`: a server
-restored from a backup), and those sales go again.
+the server says it holds less than that (the core's answer to `Holds`: a
+server restored from a backup), and those sales go again.
+
+Both are given the link's narrow things (`Wire`): the core's door, the client of
+the server, the outbox, the journal, the settings and the stop event.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from appliance.domain import EventType
+from appliance.protocol.models import BatchResult
 
 from .client import ServerError
+from .config import Settings
+from .eventlog import EventLog
 from .faults import crash_point
-from .outbox import Entry
+from .outbox import Entry, Outbox
+from .ports import Api, Core, Holds, Lost, UploadDone, UploadInterrupted
 
-if TYPE_CHECKING:
-    from .session import Till
-
-__all__ = ["HELD", "Uploader", "advance", "drain", "statuses_of"]
+__all__ = ["HELD", "Uploader", "Wire", "advance", "drain", "statuses_of"]
 
 log = logging.getLogger(__name__)
 
@@ -65,53 +70,60 @@ def advance(
     return max(new, acked)
 
 
-def statuses_of(batch: Sequence[Entry], answer: Any) -> list[str]:
+class Wire(Protocol):
+    """What sending needs (the `Link` has it)."""
+
+    core: Core
+    api: Api
+    outbox: Outbox
+    journal: EventLog
+    settings: Settings
+    stop: threading.Event
+    till_id: int
+
+
+def statuses_of(batch: Sequence[Entry], answer: BatchResult) -> list[str]:
     out = ["missing"] * len(batch)
-    results = answer.get("results") if isinstance(answer, dict) else None
-    for r in results or ():
-        try:
-            i = int(r["index"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if 0 <= i < len(out):
-            out[i] = str(r.get("status"))
+    for r in answer.results:
+        if 0 <= r.index < len(out):
+            out[r.index] = str(r.status)
     return out
 
 
-def _report_kept_aside(till: Till, batch: Sequence[Entry], statuses: Sequence[str]) -> None:
+def _report_kept_aside(wire: Wire, batch: Sequence[Entry], statuses: Sequence[str]) -> None:
     for entry, status in zip(batch, statuses, strict=False):
         if status in KEPT_ASIDE:
-            till.bus.publish("kept_aside", seq=entry.seq, status=status, raw=entry.raw is not None)
+            wire.core.publish("kept_aside", seq=entry.seq, status=status, raw=entry.raw is not None)
 
 
-def drain(till: Till) -> bool:
+def drain(wire: Wire) -> bool:
     """Online: send what is pending now. False when the server failed (mode changed)."""
-    box = till.outbox
-    while box.pending_count and not till.stopping.is_set():
-        batch = box.pending(limit=till.settings.upload_batch)
+    box, core = wire.outbox, wire.core
+    while box.pending_count and not wire.stop.is_set():
+        batch = box.pending(limit=wire.settings.upload_batch)
         before = box.acked
         try:
-            client = till.client()
+            client = wire.api()
             if len(batch) <= PUT_AT_MOST and all(e.raw is None for e in batch):
                 for entry in batch:  # PUT /sales/{id}: idempotent, one at a time
                     status = client.put_sale(box.load(entry))
-                    _report_kept_aside(till, [entry], [status])
+                    _report_kept_aside(wire, [entry], [status])
                     box.mark_acked(advance(box.acked, [entry], [status]))
             else:
-                answer = client.upload(till.till_id, [box.load(e) for e in batch])
+                answer = client.upload(wire.till_id, [box.load(e) for e in batch])
                 crash_point("till_mid_upload")
                 statuses = statuses_of(batch, answer)
-                _report_kept_aside(till, batch, statuses)
-                box.mark_acked(advance(box.acked, batch, statuses, answer.get("contiguous_seq")))
-                till.server_holds(answer.get("contiguous_seq"))
+                _report_kept_aside(wire, batch, statuses)
+                box.mark_acked(advance(box.acked, batch, statuses, answer.contiguous_seq))
+                core.signal(Holds(answer.contiguous_seq))
         except ServerError as e:
-            till.on_lost(f"sending a sale failed: {e.message}")
+            core.signal(Lost(f"sending a sale failed: {e.message}"))
             return False
         if box.acked == before:
-            till.error("sync_stuck", f"the server did not take sale {before + 1}")
-            till.on_lost(f"the server did not take sale {before + 1}")
+            core.error("sync_stuck", f"the server did not take sale {before + 1}")
+            core.signal(Lost(f"the server did not take sale {before + 1}"))
             return False
-        till.bus.publish("synced", acked=box.acked, pending=box.pending_count)
+        core.publish("synced", acked=box.acked, pending=box.pending_count)
     return True
 
 
@@ -122,51 +134,51 @@ def _passed(batch: Sequence[Entry], acked: int) -> int:
 class Uploader:
     """SYNCING: upload every pending sale in batches, with progress; stop cleanly."""
 
-    def __init__(self, till: Till) -> None:
-        self.till = till
+    def __init__(self, wire: Wire) -> None:
+        self.wire = wire
         self.sent = 0
         self.total = 0
 
     def run(self) -> None:
-        t = self.till
-        box = t.outbox
+        w, core = self.wire, self.wire.core
+        box = w.outbox
         self.total = box.pending_count
-        t.events.record(EventType.UPLOAD_STARTED, pending=self.total, acked=box.acked)
-        t.bus.publish("upload_started", total=self.total)
+        w.journal.record(EventType.UPLOAD_STARTED, pending=self.total, acked=box.acked)
+        core.publish("upload_started", total=self.total)
         while True:
-            if t.stopping.is_set():
+            if w.stop.is_set():
                 return self._interrupted("the till is stopping")
-            batch = box.pending(limit=t.settings.upload_batch)
+            batch = box.pending(limit=w.settings.upload_batch)
             if not batch:
                 break
             try:
-                answer = t.client().upload(t.till_id, [box.load(e) for e in batch])
+                answer = w.api().upload(w.till_id, [box.load(e) for e in batch])
             except ServerError as e:
                 return self._interrupted(e.message)
             crash_point("till_mid_upload")
             statuses = statuses_of(batch, answer)
-            _report_kept_aside(t, batch, statuses)
+            _report_kept_aside(w, batch, statuses)
             before = box.acked
-            box.mark_acked(advance(before, batch, statuses, answer.get("contiguous_seq")))
+            box.mark_acked(advance(before, batch, statuses, answer.contiguous_seq))
             if box.acked == before:
                 return self._interrupted(f"the server did not take sale {before + 1}")
-            t.server_holds(answer.get("contiguous_seq"))  # less than it acknowledged once?
+            core.signal(Holds(answer.contiguous_seq))  # less than it acknowledged once?
             self.sent += _passed(batch, box.acked)
             self.total = self.sent + box.pending_count
-            t.bus.publish("upload_progress", sent=self.sent, total=self.total)
-        t.events.record(EventType.UPLOAD_FINISHED, sent=self.sent, acked=box.acked)
-        t.bus.publish("upload_finished", sent=self.sent, total=self.total, acked=box.acked)
-        t.on_upload_done()
+            core.publish("upload_progress", sent=self.sent, total=self.total)
+        w.journal.record(EventType.UPLOAD_FINISHED, sent=self.sent, acked=box.acked)
+        core.publish("upload_finished", sent=self.sent, total=self.total, acked=box.acked)
+        core.signal(UploadDone())
 
     def _interrupted(self, reason: str) -> None:
-        t = self.till
-        left = t.outbox.pending_count
-        t.events.record(EventType.UPLOAD_INTERRUPTED, sent=self.sent, pending=left, reason=reason)
-        t.bus.publish(
+        w, core = self.wire, self.wire.core
+        left = w.outbox.pending_count
+        w.journal.record(EventType.UPLOAD_INTERRUPTED, sent=self.sent, pending=left, reason=reason)
+        core.publish(
             "upload_interrupted", sent=self.sent, total=self.total, pending=left, reason=reason
         )
-        t.error(
+        core.error(
             "upload_interrupted",
             f"upload stopped ({reason}); nothing is lost: {left} sales stay on this till",
         )
-        t.on_upload_interrupted(reason)
+        core.signal(UploadInterrupted(reason))

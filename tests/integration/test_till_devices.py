@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from appliance.till.selling import PRINTERS_OUT_OF_REACH
 
 from appliance.till.devconfig import parse_devices, sim_devices
 from appliance.till.devices import TillDevices
-from appliance.till.selling import PRINTERS_OUT_OF_REACH
 from drivers.printer import Timeouts
-from testbed.devices import Events, ShopServer, autonomous_till, online_till
+from testbed.devices import Events, autonomous_till, online_till, shop_server
 
 FAST = Timeouts(connect_s=0.5, write_s=1.0, status_s=0.3)
 
@@ -224,7 +224,7 @@ def test_direct_kitchen_printer_prints_while_autonomous_the_others_are_refused(s
 
 
 def test_online_the_direct_lines_print_here_and_the_others_go_to_the_server(tmp_path):
-    server = ShopServer()
+    server = shop_server()
     till = online_till(tmp_path / "till", server)
     events = Events(till)
     devices = TillDevices.attach(till, parse_devices(ALL_SIM), timeouts=FAST)

@@ -214,3 +214,48 @@ def test_article_creation_is_refused_in_autonomous_mode(server, cable, tmp_path)
         assert "Tarte normande maison" not in server_articles(server)
     finally:
         ui.close()
+
+
+def test_a_scan_cut_short_by_the_outage_leaves_no_ghost_line(server, cable, tmp_path):
+    """The scanner rings a code up just as the server goes: its grey line waits for the
+    answer, then becomes the real line; nothing grey survives the sale."""
+    from appliance.till.devconfig import sim_devices
+    from appliance.ui.cli import attach_devices
+
+    folder = tmp_path / "till"
+    # the scan is what notices the server is gone (no health check comes first)
+    till = enrolled_till(server, folder, cable.url, heartbeat_s=60.0)
+    (folder / "devices.toml").write_text(sim_devices())
+    ui = TillScreen(till, after_start=attach_devices)
+    try:
+        ui.until(lambda: ui.ctl.state.mode == "ONLINE", 20, "online")
+        ui.login("c1", "1234")
+        ui.until(lambda: ui.ctl.state.devices.get("scanner", {}).get("state") == "connected", 10)
+        ui.touch(f"product:{article_id(till, 'Baguette')}")
+        ui.idle()
+        croissant = article_id(till, "Croissant")
+        codes = till.catalogue.barcodes.items()
+        code = next(c for c, row in codes if row["article_id"] == croissant)
+        cable.cut()
+        till.devices.sim.scanner.scan(code)
+        ui.event("error", code="server_unreachable")
+        ui.until(lambda: ui.has("question:go_autonomous"), 10, "the go-autonomous question")
+        ui.frames(2)
+        kept = list(ui.ctl.state.provisional.values())
+        assert len(kept) == 1 and kept[0]["detail"] == "kept: done again once you answer"
+        ui.touch("answer:yes")
+        ui.until(lambda: len(ui.ctl.state.sale["lines"]) == 2, 10, "the scan done again")
+        ui.idle()
+        assert [ln["name"] for ln in ui.ctl.state.sale["lines"]] == ["Baguette", "Croissant"]
+        assert ui.ctl.state.provisional == {}
+        rows = ui.root.sale.ticket.data
+        assert [r["label"] for r in rows] == ["Baguette", "Croissant"]
+        assert not any(r["provisional"] for r in rows)
+        ui.touch("sale:pay")
+        ui.touch("pay:card")
+        ui.event("sale_closed")
+        ui.touch("pay:new_sale")
+        ui.frames(2)
+        assert ui.ctl.state.provisional == {} and ui.root.sale.ticket.data == []
+    finally:
+        ui.close()

@@ -28,12 +28,24 @@ PIN = CERT.client_context()  # what the till enrolled with CERT holds
 
 ANSWERS = {
     "/api/v1/enroll": (200, {"till_id": 3, "token": "tok-3", "server_id": "srv-1"}),
-    "/api/v1/health": (200, {"status": "ok", "server_id": "srv-1", "snapshot": {"version": 4}}),
+    "/api/v1/health": (
+        200,
+        {
+            "status": "ok",
+            "server_id": "srv-1",
+            "api": "v1",
+            "time": "2026-11-28T10:00:00+00:00",
+            "snapshot": {"version": 4, "sha256": "0" * 64, "size": 10, "built_at": "2026-11-27"},
+        },
+    ),  # fmt: skip
     "/api/v1/barcodes/404": (404, {"error": "unknown_barcode", "message": "no such barcode"}),
     "/api/v1/articles": (409, {"error": "article_exists", "message": "A001 is taken"}),
     "/api/v1/barcodes/500": (500, {"error": "boom", "message": "database locked"}),
     "/api/v1/barcodes/401": (401, {"error": "unauthorized", "message": "unknown token"}),
-    "/api/v1/barcodes/a%2Fb": (200, {"article_id": "slash"}),
+    "/api/v1/barcodes/a%2Fb": (
+        200,
+        {"article_id": "slash", "name": "Slash", "price": 100, "vat_bp": 2000, "category": "x"},
+    ),
     "/api/v1/sales/dup": (200, {"status": "duplicate"}),
     "/api/v1/sales/conflict": (409, {"status": "conflict"}),
     "/api/v1/sales/bad": (422, {"status": "quarantined"}),
@@ -106,7 +118,7 @@ def closed_port() -> int:
 
 def test_health_sends_token_and_last_seq(url):
     c = ServerClient(url, "tok-123", tls=PIN)
-    assert c.health(last_seq=41)["server_id"] == "srv-1"
+    assert c.health(last_seq=41).server_id == "srv-1"
     h = Handler.seen[-1]
     assert h["Authorization"] == "Bearer tok-123" and h["X-Till-Last-Seq"] == "41"
     assert "tok-123" not in repr(c)
@@ -125,7 +137,7 @@ def test_typed_errors(url):
     assert e.value.status == 401 and not isinstance(e.value, NotFound)
     with pytest.raises(ServerUnreachable):
         c.barcode("500")  # a 5xx: the server is not there for us
-    assert c.barcode("a/b")["article_id"] == "slash"  # codes are quoted into the path
+    assert c.barcode("a/b").article_id == "slash"  # codes are quoted into the path
 
 
 def test_sale_statuses_are_answers_not_errors(url):

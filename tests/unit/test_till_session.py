@@ -1,4 +1,6 @@
-"""The till core's modes and sale path, driven by injected events (no threads, no network)."""
+"""The till core's modes and sale path, driven through its collaborators without threads
+or network: the link's own steps (discovery, drain, upload) against the in-memory server
+(`testbed.fakeserver`), and the news they tell the core through its one door, `signal`."""
 
 from __future__ import annotations
 
@@ -9,114 +11,25 @@ import pytest
 
 from appliance.domain import verify_chain
 from appliance.till import Mode, Signal, Till, TillConfig
-from appliance.till.client import NotFound, Rejected, ServerUnreachable
 from appliance.till.discovery import Sighting
 from appliance.till.linelog import LogWriteError
 from appliance.till.modes import TRANSITIONS, step
+from appliance.till.ports import Back, ClockRead, Holds, Lost, NoServerFound
 from appliance.till.snapshot import SnapshotStore
 from appliance.till.sync import Uploader, advance, drain
+from testbed.fakeserver import FakeServer
 from testbed.snapshots import PUBLIC, make_snapshot, signed
 from testbed.tls import make_certificate
 
 SEEN = Sighting("srv-1", "https://127.0.0.1:1", 1, via="probe")
 
 
-class FakeClient:
-    """Stands for ServerClient: the server's answers, or its absence (`down`)."""
-
-    def __init__(self) -> None:
-        self.down = False
-        self.fail_upload_after = None  # batches answered before the server dies
-        self.articles = {
-            "A001": {
-                "article_id": "A001",
-                "name": "Baguette",
-                "price": 110,
-                "vat_bp": 550,
-                "category": "bread",
-                "barcodes": ["3760000000011"],
-            },
-            "NEW1": {
-                "article_id": "NEW1",
-                "name": "Tarte",
-                "price": 300,
-                "vat_bp": 550,
-                "category": "pastry",
-                "barcodes": ["999"],
-            },
-        }
-        self.sales: dict[str, dict] = {}
-        self.batches: list[int] = []
-        self.jobs: list[dict] = []
-        self.calls: list[str] = []
-
-    def _check(self, what: str) -> None:
-        self.calls.append(what)
-        if self.down:
-            raise ServerUnreachable("unreachable", "connection refused")
-
-    def close(self) -> None:
-        pass
-
-    def barcode(self, code):
-        self._check("barcode")
-        for a in self.articles.values():
-            if code in a["barcodes"]:
-                return a
-        raise NotFound("unknown_barcode", f"unknown barcode {code}", 404)
-
-    def article(self, aid):
-        self._check("article")
-        if aid not in self.articles:
-            raise NotFound("unknown_article", aid, 404)
-        return self.articles[aid]
-
-    def put_sale(self, record):
-        self._check("put_sale")
-        old = self.sales.get(record["sale_id"])
-        if old is None:
-            self.sales[record["sale_id"]] = record
-            return "stored"
-        return "duplicate" if old == record else "conflict"
-
-    def upload(self, till_id, records):
-        self._check("upload")
-        if self.fail_upload_after is not None and len(self.batches) >= self.fail_upload_after:
-            raise ServerUnreachable("timeout", "no answer")
-        self.batches.append(len(records))
-        results = []
-        for i, r in enumerate(records):
-            status = "quarantined" if "raw" in r else self.put_sale(r)
-            results.append(
-                {"index": i, "sale_id": r.get("sale_id"), "seq": r.get("seq"), "status": status}
-            )
-        seqs = {r["seq"] for r in self.sales.values()}
-        n = 0
-        while n + 1 in seqs:
-            n += 1
-        return {"results": results, "contiguous_seq": n}
-
-    def create_article(self, article):
-        self._check("create_article")
-        if article.get("article_id") in self.articles:
-            raise Rejected("article_exists", "taken", 409)
-        return {**article, "article_id": article.get("article_id", "X1")}
-
-    def print_job(self, job):
-        self._check("print_job")
-        self.jobs.append(job)
-        return {"status": "queued"}
-
-    def print_job_status(self, job_id):
-        return {"job_id": job_id, "status": "printed", "message": "", "deliveries": []}
-
-    def health(self, last_seq=None, till_time=None):
-        self._check("health")
-        return {"status": "ok", "server_id": "srv-1", "snapshot": {"version": 1}}
-
-    def post_events(self, till_id, events):
-        self._check("post_events")
-        return {"stored": len(events)}
+ARTICLES = [
+    {"article_id": "A001", "name": "Baguette", "price": 110, "vat_bp": 550,
+     "category": "bread", "barcodes": ["3760000000011"]},
+    {"article_id": "NEW1", "name": "Tarte", "price": 300, "vat_bp": 550,
+     "category": "pastry", "barcodes": ["999"]},
+]  # fmt: skip
 
 
 class Clock:
@@ -143,10 +56,14 @@ def rig(tmp_path):
     SnapshotStore(tmp_path / "snapshot").install(
         data, hashlib.sha256(data).hexdigest(), 1, **signed(data)
     )
-    fake, clock, events, tills = FakeClient(), Clock(), [], []
+    fake, clock, events, tills = FakeServer(ARTICLES), Clock(), [], []
 
     def new_till() -> Till:
-        till = Till(tmp_path, client_factory=lambda *a, **k: fake, now=clock, mdns=False)
+        # the link's probe finds the server unless it is down
+        def probe(*a, **k):
+            return None if fake.down else SEEN
+
+        till = Till(tmp_path, client_factory=fake, probe_fn=probe, now=clock, mdns=False)
         till.subscribe(events.append)
         till.start(background=False)
         tills.append(till)
@@ -167,8 +84,13 @@ def named(events, name):
     return [e for e in events if e["event"] == name]
 
 
+def found(till: Till) -> None:
+    """The link looks for the server (DISCOVERING) and its probe finds it."""
+    till.link.discover()
+
+
 def online(r) -> Till:
-    r.till.on_found(SEEN)
+    found(r.till)
     assert r.till.mode is Mode.ONLINE
     assert r.till.login("c1", "1234")
     return r.till
@@ -200,7 +122,7 @@ def test_found_goes_online_and_lost_asks_to_go_autonomous(rig):
     till = rig.till
     assert till.mode is Mode.DISCOVERING
     online(rig)
-    till.on_lost("health check failed")
+    till.signal(Lost("health check failed"))
     assert till.mode is Mode.ASK_AUTONOMOUS
     q = named(rig.events, "question")[-1]
     assert q["id"] == "go_autonomous" and q["choices"] == ["yes", "retry"]
@@ -217,18 +139,18 @@ def test_found_goes_online_and_lost_asks_to_go_autonomous(rig):
 
 def test_not_found_asks_and_retry_looks_again(rig):
     till = rig.till
-    till.on_not_found()
+    till.signal(NoServerFound())
     assert till.mode is Mode.ASK_AUTONOMOUS
     till.answer(None, "retry")
     assert till.mode is Mode.DISCOVERING
     till.answer(None, "yes")  # no open question any more
     assert named(rig.events, "error")[-1]["code"] == "no_such_question"
-    till.on_found(SEEN)
+    found(till)
     assert till.mode is Mode.ONLINE
 
 
 def test_wrong_answer_is_an_error_and_the_question_stays(rig):
-    rig.till.on_not_found()
+    rig.till.signal(NoServerFound())
     rig.till.answer("go_autonomous", "perhaps")
     assert named(rig.events, "error")[-1]["code"] == "bad_answer"
     assert rig.till.mode is Mode.ASK_AUTONOMOUS and rig.till.question.id == "go_autonomous"
@@ -236,7 +158,7 @@ def test_wrong_answer_is_an_error_and_the_question_stays(rig):
 
 def test_sales_wait_for_the_answer(rig):
     till = online(rig)
-    till.on_lost("gone")
+    till.signal(Lost("gone"))
     till.scan("3760000000011")
     assert named(rig.events, "error")[-1]["code"] == "question_pending"
     assert rig.fake.calls.count("barcode") == 0
@@ -253,7 +175,7 @@ def test_online_sale_is_in_the_outbox_before_it_is_acknowledged_then_drained(rig
     assert closed["seq"] == 1 and closed["change"] == 390 and closed["sale_id"] == rec["sale_id"]
     assert ("sale_closed", 1) in order  # published when the outbox already held seq 1
     assert till.outbox.pending_count == 1
-    assert drain(till)
+    assert drain(till.link)
     assert till.outbox.acked == 1 and rig.fake.sales[rec["sale_id"]] == rec
 
 
@@ -264,7 +186,7 @@ def test_unknown_barcode_is_an_error_and_the_sale_is_unchanged(rig):
     err = named(rig.events, "error")[-1]
     assert err["code"] == "unknown_barcode" and "000" in err["message"]
     assert len(till.sale.lines) == 1
-    till.on_lost("x")
+    till.signal(Lost("x"))
     till.answer("go_autonomous", "yes")
     till.scan("000")
     assert named(rig.events, "error")[-1]["code"] == "unknown_barcode"
@@ -319,7 +241,7 @@ def test_line_edits_discounts_and_split_payment(rig):
 
 def test_login_is_checked_against_the_snapshot(rig):
     till = rig.till
-    till.on_found(SEEN)
+    found(till)
     till.scan("3760000000011")
     assert named(rig.events, "error")[-1]["code"] == "not_logged_in"
     assert not till.login("c1", "9999")
@@ -355,7 +277,7 @@ def test_clock_going_backwards_never_dates_a_sale_before_the_last(rig):
     assert [e for e in till.events.all() if e["type"] == "clock_backwards"]
     till.stop()
     again = rig.new_till()  # the last time survives a restart
-    again.on_found(SEEN)
+    found(again)
     again.login("c1", "1234")
     third = sell(again)
     assert third["seq"] == 3 and third["closed_at"] == first["closed_at"]
@@ -369,7 +291,7 @@ def test_autonomous_refuses_article_creation_and_kitchen_tickets(rig):
     till.scan("3760000000011")
     till.kitchen(table="4", covers=2)
     assert rig.fake.jobs[0]["lines"][0]["name"] == "Baguette"
-    till.on_lost("x")
+    till.signal(Lost("x"))
     till.answer("go_autonomous", "yes")
     till.create_article({"name": "Tarte", "price": 300, "vat_bp": 550})
     err = named(rig.events, "error")[-1]
@@ -384,7 +306,7 @@ def test_autonomous_refuses_article_creation_and_kitchen_tickets(rig):
 # -- getting the server back ----------------------------------------------------------
 def autonomous_sales(r, n: int) -> Till:
     till = r.till
-    till.on_not_found()
+    till.signal(NoServerFound())
     till.answer("go_autonomous", "yes")
     till.login("c1", "1234")
     for _ in range(n):
@@ -396,18 +318,18 @@ def test_found_with_offline_sales_asks_to_send_them_and_later_keeps_autonomous(r
     till = autonomous_sales(rig, 3)
     till.stop()
     till = rig.new_till()
-    till.on_found(SEEN)
+    found(till)
     assert till.mode is Mode.ASK_UPLOAD
     q = named(rig.events, "question")[-1]
     assert q["id"] == "send_sales" and "3 sales" in q["text"] and q["choices"] == ["send", "later"]
     till.answer("send_sales", "later")
     assert till.mode is Mode.AUTONOMOUS and till.outbox.pending_count == 3
     assert rig.fake.calls.count("upload") == 0
-    till.on_server_back(SEEN)  # asked once a run
+    till.signal(Back(SEEN))  # asked once a run
     assert till.mode is Mode.AUTONOMOUS
     till.stop()
     till = rig.new_till()  # the question comes back at the next start
-    till.on_found(SEEN)
+    found(till)
     assert till.mode is Mode.ASK_UPLOAD
 
 
@@ -416,10 +338,10 @@ def test_send_uploads_in_batches_with_progress_then_online(rig):
     till.stop()
     till = rig.new_till()
     till.settings.upload_batch = 5
-    till.on_found(SEEN)
+    found(till)
     till.answer("send_sales", "send")
     assert till.mode is Mode.SYNCING
-    Uploader(till).run()
+    Uploader(till.link).run()
     assert till.mode is Mode.ONLINE
     assert rig.fake.batches == [5, 5, 2]
     progress = [(e["sent"], e["total"]) for e in named(rig.events, "upload_progress")]
@@ -436,7 +358,7 @@ def test_upload_stops_cleanly_when_the_server_goes_away(rig):
     rig.fake.fail_upload_after = 1
     till.upload()
     assert till.mode is Mode.SYNCING
-    Uploader(till).run()
+    Uploader(till.link).run()
     assert till.mode is Mode.AUTONOMOUS
     assert till.outbox.acked == 5 and till.outbox.pending_count == 7
     ev = named(rig.events, "upload_interrupted")[-1]
@@ -444,7 +366,7 @@ def test_upload_stops_cleanly_when_the_server_goes_away(rig):
     assert "upload_interrupted" in [e["type"] for e in till.events.all()]
     rig.fake.fail_upload_after = None
     till.upload()  # the cashier starts it again: nothing lost, nothing twice
-    Uploader(till).run()
+    Uploader(till.link).run()
     assert till.mode is Mode.ONLINE and till.outbox.acked == 12
     assert len(rig.fake.sales) == 12
 
@@ -458,9 +380,9 @@ def test_a_kept_aside_line_does_not_block_the_queue(rig):
     path.write_bytes(b"".join(lines))
     till = rig.new_till()
     assert named(rig.events, "outbox_repaired")[-1]["kept_aside"] == 1
-    till.on_found(SEEN)
+    found(till)
     till.answer("send_sales", "send")
-    Uploader(till).run()
+    Uploader(till.link).run()
     assert till.mode is Mode.ONLINE and till.outbox.acked == 4
     assert {e["seq"] for e in named(rig.events, "kept_aside")} == {2}
 
@@ -509,27 +431,27 @@ def test_a_start_after_a_crash_names_the_last_sale_recorded(rig):
 def test_a_server_holding_less_than_acknowledged_gets_the_sales_again(rig):
     till = online(rig)
     sold = [sell(till) for _ in range(5)]
-    assert drain(till) and till.outbox.acked == 5
+    assert drain(till.link) and till.outbox.acked == 5
     _, end = till.events.unsent()
     till.events.mark_sent(end)
     rig.fake.sales = {r["sale_id"]: r for r in sold[:2]}  # restored from last night's backup
-    till.server_holds(2)
+    till.signal(Holds(2))
     told = named(rig.events, "resend")[-1]
     assert (told["acked"], told["was"], told["pending"]) == (2, 5, 3)
     assert till.outbox.acked == 2 and till.events.sent == 0
     assert [e["type"] for e in till.events.all()][-1] == "acked_rewound"
-    assert drain(till) and till.outbox.acked == 5
+    assert drain(till.link) and till.outbox.acked == 5
     assert set(rig.fake.sales) == {r["sale_id"] for r in sold}
-    till.server_holds(2)  # the same answer again: a hole it cannot fill, not sent twice
-    till.server_holds(7)  # more than acknowledged: nothing to do
-    till.server_holds(True)
+    till.signal(Holds(2))  # the same answer again: a hole it cannot fill, not sent twice
+    till.signal(Holds(7))  # more than acknowledged: nothing to do
+    till.signal(Holds(True))
     assert till.outbox.acked == 5 and len(named(rig.events, "resend")) == 1
 
 
 def test_the_cashier_hears_of_a_clock_off_once_per_change(rig):
     till = online(rig)
     for offset in (2, -18000, -17990, -18100, 3, 5):
-        till.clock_seen(offset)
+        till.signal(ClockRead(offset))
     told = [(e["offset_s"], e["message"]) for e in named(rig.events, "clock_off")]
     assert [o for o, _ in told] == [-18000, -18100, 3]
     assert "5 h 00 min behind" in told[0][1] and "right again" in told[2][1]

@@ -1,17 +1,27 @@
-"""The sale commands of the till: log in, scan, lines, discounts, pay.
+"""The register: the sale, the cashier, the lookup chosen by the mode, the outbox append.
+
+`Register(core, api, outbox, journal, ...)` is given the core's door and mode
+(`ports.Core`: it reads the mode, the catalogue and the open question, says
+events and errors, and tells the core `Lost` when a lookup finds no server),
+the connection to the server (`api()`), the `Outbox` (it appends, never
+sends), the journal (`clock_backwards`), the clock, the till's id and the
+lock of the core. It holds the sale on screen and the cashier logged in.
 
 Pay closes the sale into a record (domain.close_sale: next seq, previous hash,
 a time never before the last sale), appends it to the outbox with fsync, and
-only then says `sale_closed`. Online the link drains it at once.
+only then says `sale_closed`, with the record. Online the link drains it at once.
+A scan's answer (`line_added` or `error`) carries the request id it came with.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from appliance.domain import (
     EventType,
@@ -23,17 +33,17 @@ from appliance.domain import (
     monotonic_closed_at,
     verify_pin,
 )
+from appliance.protocol.models import Article
 
 from .client import NotFound, Rejected, ServerError
+from .eventlog import EventLog
 from .faults import crash_point
 from .kitchenwatch import follow_job
-from .modes import SERVER_MODES, Mode
-from .outbox import OutboxWriteError
+from .modes import ASKING_MODES, SERVER_MODES, Mode
+from .outbox import Outbox, OutboxWriteError
+from .ports import Api, Core, Lost
 
-if TYPE_CHECKING:
-    from .session import Till
-
-__all__ = ["NO_ARTICLE_CREATION", "PRINTERS_OUT_OF_REACH", "Selling"]
+__all__ = ["NO_ARTICLE_CREATION", "PRINTERS_OUT_OF_REACH", "Register"]
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +56,58 @@ PRINTERS_OUT_OF_REACH = (
 )
 
 
-class Selling:
-    """Mixed into `Till`; uses its lock, mode, outbox, catalogue and bus."""
+class Register:
+    def __init__(
+        self,
+        core: Core,
+        api: Api,
+        outbox: Outbox,
+        journal: EventLog,
+        *,
+        till_id: int,
+        now: Callable[[], datetime],
+        lock: threading.RLock,
+        wake: threading.Event,
+        stop: threading.Event,
+        devices: Callable[[], Any],
+        fetch_snapshot: Callable[[], Any],
+        server_known: Callable[[], bool],
+    ) -> None:
+        self.core = core
+        self.api = api
+        self.outbox = outbox
+        self.journal = journal
+        self.till_id = till_id
+        self.now = now
+        self.lock = lock
+        self.wake = wake
+        self.stop = stop
+        #: the till's devices (direct kitchen printers), None without them
+        self.devices = devices
+        self.fetch_snapshot = fetch_snapshot
+        self.server_known = server_known
+        self.sale = Sale()
+        self.cashier: dict[str, Any] | None = None
+        #: follow each order the server prints and say what became of it (kitchenwatch)
+        self.follow_kitchen = True
+        self._pending_action: tuple[str, str, int, Any] | None = None
+
+    @property
+    def mode(self) -> Mode:
+        return self.core.mode
+
+    def error(self, code: str, message: str, **extra: Any) -> dict[str, Any]:
+        return self.core.error(code, message, **extra)
 
     # -- cashier -----------------------------------------------------------------
-    def login(self: Till, cashier_id: str, pin: str) -> bool:
+    def login(self, cashier_id: str, pin: str) -> bool:
         # A till's first login may come before its first snapshot: fetch it now
         # (also while the server is still being looked for, when its address is known).
-        if self.catalogue is None and (
-            self.mode in SERVER_MODES or (self.mode == Mode.DISCOVERING and self.server_url)
+        if self.core.catalogue is None and (
+            self.mode in SERVER_MODES or (self.mode == Mode.DISCOVERING and self.server_known())
         ):
-            self.fetch_snapshot(self.server_snapshot)
-        cat = self.catalogue
+            self.fetch_snapshot()
+        cat = self.core.catalogue
         if cat is None:
             self.error("no_snapshot", "no store snapshot on this till yet: cashiers unknown")
             return False
@@ -68,114 +118,132 @@ class Selling:
             return False
         with self.lock:
             self.cashier = {"cashier_id": str(cashier_id), "name": row.get("name", "")}
-            self.bus.publish("logged_in", **self.cashier)
+            self.core.publish("logged_in", **self.cashier)
         return True
 
-    def logout(self: Till) -> None:
+    def logout(self) -> None:
         with self.lock:
             self.cashier = None
-            self.bus.publish("logged_out")
+            self.core.publish("logged_out")
 
-    def _refusal(self: Till) -> bool:
-        """Publish why no sale can be rung up now; False when it can."""
+    def _refusal(self, **about: Any) -> bool:
+        """Publish why no sale can be rung up now; False when it can. `about`: the
+        fields the answer carries (a scan's `request`)."""
         if self.cashier is None:
-            self.error("not_logged_in", "log in first (cashier and PIN)")
-        elif self.asking:
-            q = self.question
-            self.error("question_pending", f"answer the question first: {q.text if q else ''}")
+            self.error("not_logged_in", "log in first (cashier and PIN)", **about)
+        elif self.mode in ASKING_MODES:
+            q = self.core.question
+            text = f"answer the question first: {q.text if q else ''}"
+            self.error("question_pending", text, **about)
         elif self.mode in (Mode.BOOT, Mode.DISCOVERING):
-            self.error("not_ready", "looking for the store server, one moment")
+            self.error("not_ready", "looking for the store server, one moment", **about)
         else:
             return False
         return True
 
     # -- lines -------------------------------------------------------------------
-    def scan(self: Till, code: str, quantity: int = 1) -> None:
+    def scan(self, code: str, quantity: int = 1, *, request: Any = None) -> None:
+        """Ring up a barcode. Its answer (`line_added` or `error`) carries `request`
+        when one is given, also when the scan is done again after the cashier answered
+        the outage question."""
+        about = _about(request)
         if not isinstance(code, str) or not code.strip():
-            self.error("bad_barcode", "a barcode is a non-empty text")
+            self.error("bad_barcode", "a barcode is a non-empty text", **about)
             return
-        if not self._refusal():
-            self._ring("scan", code.strip(), quantity)
+        if not self._refusal(**about):
+            self._ring("scan", code.strip(), quantity, request)
 
-    def add(self: Till, article_id: str, quantity: int = 1) -> None:
+    def add(self, article_id: str, quantity: int = 1, *, request: Any = None) -> None:
+        about = _about(request)
         if not isinstance(article_id, str) or not article_id:
-            self.error("bad_article", "an article id is a non-empty text")
+            self.error("bad_article", "an article id is a non-empty text", **about)
             return
-        if not self._refusal():
-            self._ring("add", article_id, quantity)
+        if not self._refusal(**about):
+            self._ring("add", article_id, quantity, request)
 
-    def _ring(self: Till, kind: str, key: str, quantity: int) -> None:
-        article = self._lookup(kind, key, quantity)
+    def _ring(self, kind: str, key: str, quantity: int, request: Any = None) -> None:
+        about = _about(request)
+        article = self._lookup(kind, key, quantity, request)
         if article is None:
             return
         try:
             line = Line(
-                article_id=str(article.get("article_id", article.get("id"))),
-                name=str(article.get("name", "")),
-                unit_price=int(article["price"]),
+                article_id=article.article_id,
+                name=article.name,
+                unit_price=article.price,
                 quantity=quantity,
-                vat_bp=int(article["vat_bp"]),
-                category=str(article.get("category") or ""),
+                vat_bp=article.vat_bp,
+                category=article.category,
             )
         except SaleError as e:
-            self.error(e.code, e.message)
+            self.error(e.code, e.message, **about)
             return
         except (KeyError, TypeError, ValueError) as e:
-            self.error("bad_article", f"article {key} cannot be sold: {e!r}")
+            self.error("bad_article", f"article {key} cannot be sold: {e!r}", **about)
             return
         with self.lock:
             try:
                 index = self.sale.add_line(line)
             except SaleError as e:
-                self.error(e.code, e.message)
+                self.error(e.code, e.message, **about)
                 return
-            self.bus.publish(
-                "line_added", index=index, line=line.as_dict(), sale=self.sale_summary()
+            self.core.publish(
+                "line_added", index=index, line=line.as_dict(), sale=self.sale_summary(), **about
             )
 
-    def _lookup(self: Till, kind: str, key: str, quantity: int) -> dict[str, Any] | None:
+    def _lookup(self, kind: str, key: str, quantity: int, request: Any = None) -> Article | None:
+        """The article from the server (online, syncing) or the snapshot (otherwise)."""
+        about = _about(request)
         unknown = ("unknown_barcode", f"unknown barcode {key}")
         if kind == "add":
             unknown = ("unknown_article", f"unknown article {key}")
         if self.mode in SERVER_MODES:
             try:
-                client = self.client()
+                client = self.api()
                 return client.barcode(key) if kind == "scan" else client.article(key)
             except NotFound:
-                self.error(*unknown)
+                self.error(*unknown, **about)
                 return None
             except Rejected as e:
-                self.error(e.code, e.message)
+                self.error(e.code, e.message, **about)
                 return None
             except ServerError as e:
                 with self.lock:
-                    self._pending_action = (kind, key, quantity)
+                    self._pending_action = (kind, key, quantity, request)
                 self.error(
                     "server_unreachable",
                     f"{e.message}; the {kind} of {key} is kept and done again once you answer",
+                    **about,
                 )
-                self.on_lost(e.message)
+                self.core.signal(Lost(e.message))
                 if self.mode is Mode.AUTONOMOUS:
                     self.replay_pending()
                 return None
-        cat = self.catalogue
+        cat = self.core.catalogue
         if cat is None:
-            self.error("no_snapshot", "no store snapshot on this till: nothing to sell from")
+            text = "no store snapshot on this till: nothing to sell from"
+            self.error("no_snapshot", text, **about)
             return None
-        article = cat.by_barcode(key) if kind == "scan" else cat.by_id(key)
-        if article is None:
-            self.error(*unknown)
-        return article
+        row = cat.by_barcode(key) if kind == "scan" else cat.by_id(key)
+        if row is None:
+            self.error(*unknown, **about)
+            return None
+        try:
+            return Article.model_validate(row)
+        except ValueError as e:
+            self.error("bad_article", f"article {key} cannot be sold: {e!r}", **about)
+            return None
 
-    def replay_pending(self: Till) -> None:
-        """Ring up the scan that was cut short when the server failed."""
+    def replay_pending(self) -> None:
+        """Ring up the scan that was cut short when the server failed, under the
+        request it came with."""
         with self.lock:
             action, self._pending_action = self._pending_action, None
         if action is not None:
-            kind, key, quantity = action
-            self._ring(kind, key, quantity)
+            kind, key, quantity, request = action
+            self._ring(kind, key, quantity, request)
 
-    def _edit(self: Till, change: Any) -> None:
+    def _edit(self, change: Any) -> None:
         if self._refusal():
             return
         with self.lock:
@@ -184,35 +252,35 @@ class Selling:
             except SaleError as e:
                 self.error(e.code, e.message)
                 return
-            self.bus.publish("sale_updated", sale=self.sale_summary())
+            self.core.publish("sale_updated", sale=self.sale_summary())
 
-    def set_quantity(self: Till, index: int, quantity: int) -> None:
+    def set_quantity(self, index: int, quantity: int) -> None:
         self._edit(lambda s: s.set_quantity(int(index), quantity))
 
     def discount(
-        self: Till, index: int | None = None, cents: int | None = None, percent: float | None = None
+        self, index: int | None = None, cents: int | None = None, percent: float | None = None
     ) -> None:
         if index is None:
             self._edit(lambda s: s.discount_sale(cents=cents, percent=percent))
         else:
             self._edit(lambda s: s.discount_line(int(index), cents=cents, percent=percent))
 
-    def set_price(self: Till, index: int, cents: int) -> None:
+    def set_price(self, index: int, cents: int) -> None:
         """The unit price of line `index`, typed on the keypad (weighed goods, free-price
         articles, a shelf label that differs): `sale_updated`, or `error bad_price`."""
         self._edit(lambda s: s.set_price(int(index), cents))
 
-    def void(self: Till, index: int) -> None:
+    def void(self, index: int) -> None:
         self._edit(lambda s: s.void_line(int(index)))
 
-    def cancel(self: Till) -> None:
+    def cancel(self) -> None:
         with self.lock:
             self.sale = Sale()
-            self.bus.publish("sale_cancelled", sale=self.sale_summary())
+            self.core.publish("sale_cancelled", sale=self.sale_summary())
 
     # -- paying ------------------------------------------------------------------
     def pay(
-        self: Till,
+        self,
         method: str | None = None,
         amount: int | None = None,
         payments: list[dict[str, Any]] | None = None,
@@ -236,16 +304,16 @@ class Selling:
                 self.error(code, getattr(e, "message", str(e)))
                 return None
             if not self.sale.is_paid:
-                self.bus.publish("sale_updated", sale=self.sale_summary())
+                self.core.publish("sale_updated", sale=self.sale_summary())
                 return None
             return self._close(taken)
 
-    def _close(self: Till, taken: list[Payment]) -> dict[str, Any] | None:
+    def _close(self, taken: list[Payment]) -> dict[str, Any] | None:
         box = self.outbox
         last = datetime.fromisoformat(box.last_closed_at) if box.last_closed_at else None
         wall = self.now()
         closed_at, behind = monotonic_closed_at(wall, last)
-        cat = self.catalogue
+        cat = self.core.catalogue
         record = close_sale(
             self.sale,
             sale_id=str(uuid.uuid4()),
@@ -275,16 +343,16 @@ class Selling:
             return None
         crash_point("till_after_append")
         if behind:
-            self.events.record(
+            self.journal.record(
                 EventType.CLOCK_BACKWARDS,
                 wall_clock=wall.isoformat(),
                 used=closed_at.isoformat(),
                 seq=record["seq"],
             )
         self.sale = Sale()
-        self.last_sale = record
-        self.bus.publish(
+        self.core.publish(
             "sale_closed",
+            record=record,
             sale_id=record["sale_id"],
             seq=record["seq"],
             total=record["total"],
@@ -299,14 +367,14 @@ class Selling:
         return record
 
     # -- what needs the server ---------------------------------------------------
-    def create_article(self: Till, article: dict[str, Any]) -> dict[str, Any] | None:
+    def create_article(self, article: dict[str, Any]) -> dict[str, Any] | None:
         if self.mode is Mode.AUTONOMOUS:
             self.error("autonomous_no_article_creation", NO_ARTICLE_CREATION)
             return None
         return self._online_call("create_article", lambda c: c.create_article(article))
 
     def kitchen(
-        self: Till,
+        self,
         table: str | None = None,
         covers: int | None = None,
         note: str = "",
@@ -315,7 +383,7 @@ class Selling:
         """Send the order's tickets: lines routed to a direct printer configured on this
         till are printed by the till itself, in either mode; the others go to the
         server (only online)."""
-        devices = self.devices
+        devices = self.devices()
         direct_here = devices is not None and bool(devices.direct_kitchen)
         if self.mode not in SERVER_MODES and not direct_here:
             self.error("printers_out_of_reach", PRINTERS_OUT_OF_REACH)
@@ -340,7 +408,7 @@ class Selling:
         direct, rest = devices.split_kitchen(lines) if direct_here else ({}, lines)
         if direct:
             devices.print_kitchen(job, direct)
-            self.bus.publish(
+            self.core.publish(
                 "kitchen_printing", job_id=job["job_id"], printers=sorted(direct),
                 lines=sum(len(v) for v in direct.values()),
             )  # fmt: skip
@@ -361,29 +429,29 @@ class Selling:
             "print_job", lambda c: c.print_job(server_job), job_id=job["job_id"]
         )
         if answer is not None and self.follow_kitchen:
-            follow_job(self, job["job_id"])
+            follow_job(self.api, self.core.publish, self.stop, job["job_id"])
         return answer
 
-    def _online_call(self: Till, what: str, call: Any, **extra: Any) -> dict[str, Any] | None:
+    def _online_call(self, what: str, call: Any, **extra: Any) -> dict[str, Any] | None:
         if self.mode not in SERVER_MODES:
             self.error("not_online", f"{what}: the till is not online (mode {self.mode})")
             return None
         try:
-            result = call(self.client())
+            result = call(self.api())
         except Rejected as e:
             self.error(e.code, e.message)
             return None
         except ServerError as e:
             self.error("server_unreachable", e.message)
-            self.on_lost(e.message)
+            self.core.signal(Lost(e.message))
             return None
         name = "article_created" if what == "create_article" else "kitchen_sent"
         payload = {"article": result} if what == "create_article" else {"answer": result}
-        self.bus.publish(name, **payload, **extra)
+        self.core.publish(name, **payload, **extra)
         return result
 
     # -- display -----------------------------------------------------------------
-    def sale_summary(self: Till) -> dict[str, Any]:
+    def sale_summary(self) -> dict[str, Any]:
         s = self.sale
         return {
             "lines": [
@@ -395,3 +463,8 @@ class Selling:
             "due": s.due,
             "payments": [p.as_dict() for p in s.payments],
         }
+
+
+def _about(request: Any) -> dict[str, Any]:
+    """The fields that tie an answer to its command: `request`, when there is one."""
+    return {} if request is None else {"request": request}

@@ -1,0 +1,191 @@
+"""What the till core's collaborators are given, instead of the whole `Till`.
+
+- `ServerApi`: the store server as a till reaches it (`client.ServerClient`, or
+  the tests' fake, `testbed.fakeserver.FakeServer`). It answers with the wire
+  models of `appliance.protocol.models`.
+- `News`: what a collaborator saw, told to the core through its one inbound
+  door, `Core.signal(news)` (the link: found, lost, back, what the server
+  holds, the clock; the fetcher: a snapshot ready).
+- `Core`: that door, and what a collaborator may read of the core (its mode,
+  its catalogue) or say through it (events, errors).
+
+No collaborator imports `session.py` (an import-linter contract checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from appliance.protocol.models import Article, BatchResult, Health, SnapshotMeta
+
+from .discovery import Sighting
+from .modes import Mode, Question, Signal
+
+if TYPE_CHECKING:
+    from .bus import EventBus
+    from .eventlog import EventLog
+    from .outbox import Outbox
+    from .snapshot import Catalogue
+
+__all__ = [
+    "Back",
+    "ClockRead",
+    "Core",
+    "DeviceHost",
+    "Found",
+    "Holds",
+    "Lost",
+    "News",
+    "NoServerFound",
+    "ServerApi",
+    "SnapshotAnnounced",
+    "SnapshotReady",
+    "UploadDone",
+    "UploadInterrupted",
+]
+
+
+class ServerApi(Protocol):
+    """The store server's endpoints a till uses (docs/internals.md)."""
+
+    def health(self, last_seq: int | None = None, till_time: datetime | None = None) -> Health: ...
+    def barcode(self, code: str) -> Article: ...
+    def article(self, article_id: str) -> Article: ...
+    def create_article(self, article: dict[str, Any]) -> dict[str, Any]: ...
+    def put_sale(self, record: dict[str, Any]) -> str: ...
+    def upload(self, till_id: int, records: list[dict[str, Any]]) -> BatchResult: ...
+    def post_events(self, till_id: int, events: list[dict[str, Any]]) -> dict[str, Any]: ...
+    def snapshot_meta(self) -> SnapshotMeta: ...
+    def snapshot(self, version: int) -> tuple[bytes, str | None, str | None]: ...
+    def print_job(self, job: dict[str, Any]) -> dict[str, Any]: ...
+    def print_job_status(self, job_id: str) -> dict[str, Any]: ...
+    def close(self) -> None: ...
+
+
+#: how a collaborator reaches the server: the client of the address known now (raises
+#: `ServerError` when none is known yet)
+Api = Callable[[], ServerApi]
+
+
+# -- news: what a collaborator saw -------------------------------------------------------
+@dataclass(frozen=True)
+class Found:
+    """Our server answered a probe while the till looked for it."""
+
+    seen: Sighting
+
+
+@dataclass(frozen=True)
+class NoServerFound:
+    """The discovery timeout passed without an answer."""
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A request failed or timed out, a heartbeat failed, an mDNS goodbye."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Back:
+    """The server answers again while the till is autonomous (mDNS or a probe)."""
+
+    seen: Sighting
+
+
+@dataclass(frozen=True)
+class Holds:
+    """The server holds this till's sales 1..`contiguous` (health, upload answers)."""
+
+    contiguous: Any
+
+
+@dataclass(frozen=True)
+class ClockRead:
+    """The server's reading of the till's clock: till minus server, seconds."""
+
+    offset_s: Any
+
+
+@dataclass(frozen=True)
+class SnapshotAnnounced:
+    """The server names its snapshot (health answer, mDNS TXT record)."""
+
+    version: int | None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotReady:
+    """The fetcher checked and installed a snapshot: the till sells from it now."""
+
+    catalogue: Catalogue
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class UploadDone:
+    """Every pending sale is on the server."""
+
+
+@dataclass(frozen=True)
+class UploadInterrupted:
+    reason: str
+
+
+News = (
+    Found
+    | NoServerFound
+    | Lost
+    | Back
+    | Holds
+    | ClockRead
+    | SnapshotAnnounced
+    | SnapshotReady
+    | UploadDone
+    | UploadInterrupted
+)
+
+
+class Core(Protocol):
+    """The till core as its collaborators see it."""
+
+    @property
+    def mode(self) -> Mode: ...
+    @property
+    def catalogue(self) -> Catalogue | None: ...
+    @property
+    def asked_back(self) -> bool: ...
+    @property
+    def question(self) -> Question | None: ...
+    def signal(self, news: News | Signal, *, reason: str = "") -> bool: ...
+    def publish(self, name: str, /, **fields: Any) -> dict[str, Any]: ...
+    def error(self, code: str, message: str, **extra: Any) -> dict[str, Any]: ...
+
+
+class DeviceHost(Protocol):
+    """The till core as its devices see it (devices.py, kitchen.py): they hear its
+    events (`bus.subscribe`), say their own (`bus.publish`, `error`, the journal's
+    `events.record`), issue commands (`scan`), read the catalogue and the cashier,
+    and hang themselves on `devices` so that the core's commands reach them."""
+
+    data_dir: Path
+    till_id: int
+    bus: EventBus
+    events: EventLog
+    devices: Any
+
+    @property
+    def catalogue(self) -> Catalogue | None: ...
+    @property
+    def cashier(self) -> dict[str, Any] | None: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    def now(self) -> datetime: ...
+    def scan(self, code: str, quantity: int = 1, *, request: Any = None) -> None: ...
+    def error(self, code: str, message: str, **extra: Any) -> dict[str, Any]: ...
