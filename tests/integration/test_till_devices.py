@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from appliance.till.selling import PRINTERS_OUT_OF_REACH
 
 from appliance.till.devconfig import parse_devices, sim_devices
 from appliance.till.devices import TillDevices
+from appliance.till.register import PRINTERS_OUT_OF_REACH
 from drivers.printer import Timeouts
 from testbed.devices import Events, autonomous_till, online_till, shop_server
 

@@ -14,7 +14,7 @@ from appliance.till import Mode, Signal, Till, TillConfig
 from appliance.till.discovery import Sighting
 from appliance.till.linelog import LogWriteError
 from appliance.till.modes import TRANSITIONS, step
-from appliance.till.ports import Back, ClockRead, Holds, Lost, NoServerFound
+from appliance.till.ports import Back, Holds, Lost, NoServerFound
 from appliance.till.snapshot import SnapshotStore
 from appliance.till.sync import Uploader, advance, drain
 from testbed.fakeserver import FakeServer
@@ -158,7 +158,9 @@ def test_wrong_answer_is_an_error_and_the_question_stays(rig):
 
 def test_sales_wait_for_the_answer(rig):
     till = online(rig)
-    till.signal(Lost("gone"))
+    rig.fake.down = True
+    till.link.heartbeat()  # the server is gone: the link's health check fails
+    rig.fake.down = False
     till.scan("3760000000011")
     assert named(rig.events, "error")[-1]["code"] == "question_pending"
     assert rig.fake.calls.count("barcode") == 0
@@ -435,7 +437,8 @@ def test_a_server_holding_less_than_acknowledged_gets_the_sales_again(rig):
     _, end = till.events.unsent()
     till.events.mark_sent(end)
     rig.fake.sales = {r["sale_id"]: r for r in sold[:2]}  # restored from last night's backup
-    till.signal(Holds(2))
+    rig.fake.contiguous_seq = 2
+    till.link.heartbeat()  # the server's health answer says what it holds
     told = named(rig.events, "resend")[-1]
     assert (told["acked"], told["was"], told["pending"]) == (2, 5, 3)
     assert till.outbox.acked == 2 and till.events.sent == 0
@@ -451,7 +454,8 @@ def test_a_server_holding_less_than_acknowledged_gets_the_sales_again(rig):
 def test_the_cashier_hears_of_a_clock_off_once_per_change(rig):
     till = online(rig)
     for offset in (2, -18000, -17990, -18100, 3, 5):
-        till.signal(ClockRead(offset))
+        rig.fake.clock_offset_s = offset
+        till.link.heartbeat()  # the server's health answer reads the till's clock
     told = [(e["offset_s"], e["message"]) for e in named(rig.events, "clock_off")]
     assert [o for o, _ in told] == [-18000, -18100, 3]
     assert "5 h 00 min behind" in told[0][1] and "right again" in told[2][1]
