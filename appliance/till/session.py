@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from appliance.domain import EventType, Sale, format_cents
+from appliance.domain import EventType, Sale
 
 from .bus import EventBus
 from .client import ServerClient
@@ -49,16 +49,13 @@ from .ports import (
     UploadDone,
     UploadInterrupted,
 )
+from .readings import ServerReadings, recovered_text, sale_fields
 from .register import Register
 from .snapshot import Catalogue, SnapshotStore
 
 __all__ = ["Till"]
 
 log = logging.getLogger(__name__)
-
-#: a till clock this far off the server's (seconds) is shown to the cashier (the
-#: server's threshold for its `clock_off` journal event is the same)
-CLOCK_OFF_S = 60
 
 ANSWERS = {"yes": Signal.YES, "retry": Signal.RETRY, "send": Signal.SEND, "later": Signal.LATER}
 
@@ -103,12 +100,11 @@ class Till:
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.asked_back = False
-        self.rewound_to: int | None = None  # see _holds
-        self.clock_offset: int | None = None  # see _clock
         #: set by open(): the collaborators, each given what it needs
         self.register: Register = None  # type: ignore[assignment]
         self.link: Link = None  # type: ignore[assignment]
         self.fetcher: SnapshotFetcher = None  # type: ignore[assignment]
+        self.readings: ServerReadings = None  # type: ignore[assignment]
         #: the scanner, receipt printer, drawer and direct kitchen printers, once
         #: `devices.TillDevices.attach(till)` hung them here (None: a till without devices)
         self.devices: Any = None
@@ -137,6 +133,9 @@ class Till:
             server_known=lambda: bool(self.server.url),
         )  # fmt: skip
         self.fetcher = SnapshotFetcher(self, api, self.snapshots, self.config, self.events)
+        self.readings = ServerReadings(
+            self.outbox, self.events, self.bus.publish, self.wake, self.config.server_id
+        )
         self.link = Link(
             self, self.server, self.outbox, self.events, self.config, self.stopping,
             wake=self.wake, now=self.now, addresses=self._addresses, probe_fn=self.probe,
@@ -145,7 +144,7 @@ class Till:
         box = self.outbox
         # the journal of a till that stopped cleanly ends with `shutdown`
         clean = self.events.last_type() in (None, str(EventType.SHUTDOWN))
-        last = _sale_fields(box.last_record())
+        last = sale_fields(box.last_record())
         self.events.record(
             EventType.BOOT,
             last_seq=box.last_seq,
@@ -240,9 +239,9 @@ class Till:
             case Back(seen):
                 self._back(seen)
             case Holds(held):
-                self._holds(held)
+                self.readings.holds(held)
             case ClockRead(offset):
-                self._clock(offset)
+                self.readings.clock(offset)
             case SnapshotAnnounced(version, sha256):
                 if isinstance(version, int):
                     self.server_snapshot = version
@@ -312,72 +311,6 @@ class Till:
             self.asked_back = True
         self.server.use(seen.url)
         self._step(Signal.SERVER_BACK)
-
-    def _holds(self, held: Any) -> None:
-        """The server says it holds this till's sales 1..`held` (health, upload answers).
-
-        Fewer than `outbox.acked`: the server lost sales it had acknowledged (its
-        data was restored from a backup). The cursor goes back to `held` and those
-        sales go again (the outbox keeps every sale; the server takes each one
-        once); so do the journal events. Once per value a run: a server whose
-        contiguous seq stays below after they went again holds a hole it cannot
-        fill, and sending them once more would change nothing. (A line the till
-        could not read and that names no seq is such a hole: `Outbox.hole_after`.)"""
-        if not isinstance(held, int) or isinstance(held, bool) or held < 0:
-            return
-        box = self.outbox
-        if held >= box.acked or held == self.rewound_to or box.hole_after(held):
-            return
-        before = box.rewind_acked(held)
-        if before is None:
-            return
-        self.rewound_to = held
-        self.events.rewind()
-        self.events.record(
-            EventType.ACKED_REWOUND,
-            acked=before,
-            server_holds=held,
-            server_id=self.config.server_id,
-        )
-        pending = box.pending_count
-        log.warning("server holds sales 1-%d only, %d were acknowledged: resending", held, before)
-        self.bus.publish(
-            "resend",
-            acked=held,
-            was=before,
-            pending=pending,
-            message=f"the store server holds this till's sales up to no. {held} only (restored "
-            f"from a backup?): sales {held + 1}-{before} are sent to it again",
-        )
-        self.wake.set()
-
-    def _clock(self, offset: Any) -> None:
-        """The server's reading of this till's clock (till minus server, seconds): a
-        minute or more off, the cashier is told (once per change). The sales keep
-        the till's time; the server puts them on the right business day."""
-        if not isinstance(offset, int) or isinstance(offset, bool):
-            return
-        off = abs(offset) >= CLOCK_OFF_S
-        told = self.clock_offset  # None: in step, as far as the cashier knows
-        if (told is None and not off) or (
-            told is not None and off and abs(offset - told) < CLOCK_OFF_S
-        ):
-            return
-        self.clock_offset = offset if off else None
-        if not off:
-            self.bus.publish(
-                "clock_off", offset_s=offset, message="the till's clock is right again"
-            )
-            return
-        minutes = round(abs(offset) / 60)
-        span = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-        way = "behind" if offset < 0 else "ahead of"
-        self.bus.publish(
-            "clock_off",
-            offset_s=offset,
-            message=f"this till's clock is {span} {way} the store server's: sales keep the "
-            "till's time and the server files them on its own day; have the clock set",
-        )
 
     # -- commands: the cashier's questions ---------------------------------------
     def answer(self, question: str | None, answer: str) -> None:
@@ -522,27 +455,3 @@ class Till:
 
     def error(self, code: str, message: str, **extra: Any) -> dict[str, Any]:
         return self.bus.publish("error", code=code, message=message, **extra)
-
-
-def _sale_fields(record: dict[str, Any] | None) -> dict[str, Any] | None:
-    if record is None:
-        return None
-    keys = ("seq", "sale_id", "total", "closed_at", "mode", "hash")
-    return {k: record.get(k) for k in keys}
-
-
-def recovered_text(last: dict[str, Any] | None) -> str:
-    """What the cashier is told after a crash or a power cut."""
-    head = "The till stopped without shutting down (power cut or crash). "
-    if last is None:
-        return head + (
-            "No sale is recorded on this till: a sale that was on screen was NOT recorded; "
-            "ring it up again."
-        )
-    when = str(last.get("closed_at") or "")[:19].replace("T", " ")
-    return (
-        head + f"The last sale recorded is no. {last['seq']} "
-        f"({format_cents(int(last.get('total') or 0))}, closed {when}): it is kept and goes "
-        "to the server, even if its receipt did not print. A sale on screen after it was "
-        "NOT recorded: ring it up again."
-    )
