@@ -24,12 +24,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from appliance.demo_printers import DEMO_PORTS, printer_options, start_kitchen_printers
 from appliance.domain import verify_chain
 from appliance.processes import ProcessError, ServerProcess, TillProcess, autonome
-from appliance.showcase import start_kitchen_printers
 from appliance.till.devconfig import sim_devices
 
 __all__ = ["main", "run_drill"]
@@ -51,9 +52,17 @@ ORDER = {
 
 class Drill:
     def __init__(
-        self, root: Path, *, online: int, offline: int, say, out: Path | None = None
+        self,
+        root: Path,
+        *,
+        online: int,
+        offline: int,
+        say,
+        out: Path | None = None,
+        kitchen_ports: Mapping[str, int] = DEMO_PORTS,
     ) -> None:
         self.root = root
+        self.kitchen_ports = kitchen_ports
         self.out = out
         self.pictures: dict[str, Path] = {}
         self.kitchen_printers: dict[str, Any] = {}
@@ -69,9 +78,9 @@ class Drill:
     # -- steps ---------------------------------------------------------------
     def start_store(self) -> None:
         self.server.data.mkdir(parents=True)
-        self.server.init("--demo")
-        autonome("snapshot", "build", "--data", str(self.server.data))
         self.start_kitchen_printers()
+        self.server.init("--demo", *printer_options(self.kitchen_printers))
+        autonome("snapshot", "build", "--data", str(self.server.data))
         self.server.start()
         self.barcodes = self._demo_barcodes()
         for till in self.tills:
@@ -86,7 +95,9 @@ class Drill:
         self.say(f"1. server {self.server.url} and two tills online")
 
     def start_kitchen_printers(self) -> None:
-        self.kitchen_printers = start_kitchen_printers(lambda m: self.say(f"   {m}"))
+        self.kitchen_printers = start_kitchen_printers(
+            lambda m: self.say(f"   {m}"), self.kitchen_ports
+        )
 
     def sell(self, till: TillProcess, count: int, label: str) -> None:
         scanner = till is self.tills[0]  # till 1 reads its codes from its USB scanner
@@ -236,11 +247,16 @@ def run_drill(
     say=print,
     keep: Path | None = None,
     out: Path | None = None,
+    kitchen_ports: Mapping[str, int] = DEMO_PORTS,
 ):
+    """The drill on loopback; the kitchen and bar printers on `kitchen_ports`
+    (the demo's by default; 0 for a free port each)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autonome-drill-") as tmp:
         root = keep or Path(tmp)
-        drill = Drill(root, online=online, offline=offline, say=say, out=out)
+        drill = Drill(
+            root, online=online, offline=offline, say=say, out=out, kitchen_ports=kitchen_ports
+        )
         try:
             drill.start_store()
             drill.sell_online()

@@ -25,44 +25,34 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from appliance.demo_printers import DEMO_PORTS, printer_options, start_kitchen_printers
 from appliance.processes import ServerProcess, TillProcess, autonome
 from appliance.till.devconfig import sim_devices
 
-__all__ = ["Showcase", "main", "start_kitchen_printers"]
+__all__ = ["Showcase", "main"]
 
 log = logging.getLogger(__name__)
 
-#: the demo catalogue's shared printers (appliance.server.demo.PRINTERS)
-KITCHEN_PORTS = {"cuisine": 9101, "bar": 9102}
-
-
 SIDE_WIDTH = 380  # the demo panel beside the till's screen
-
-
-def start_kitchen_printers(say=print) -> dict[str, Any]:
-    """Simulated kitchen and bar printers where the demo catalogue expects them."""
-    from drivers.sim import SimPrinter
-
-    printers: dict[str, Any] = {}
-    for printer_id, port in KITCHEN_PORTS.items():
-        printer = SimPrinter()
-        try:
-            printer.serve_tcp(port=port)
-        except OSError as e:
-            say(f"printer {printer_id} not simulated: port {port} is taken ({e})")
-            continue
-        printers[printer_id] = printer
-    return printers
 
 
 class Showcase:
     """The demo's store and till folder; `run()` opens the window."""
 
-    def __init__(self, root: Path, *, out: Path | None, say=print) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        out: Path | None,
+        say=print,
+        kitchen_ports: Mapping[str, int] = DEMO_PORTS,
+    ) -> None:
         self.root = root
+        self.kitchen_ports = kitchen_ports
         self.out = out
         self.say = say
         self.server = ServerProcess(root / "server", mdns=False)
@@ -75,9 +65,9 @@ class Showcase:
     # -- the store -----------------------------------------------------------------
     def start_store(self) -> None:
         self.server.data.mkdir(parents=True)
-        self.server.init("--demo")
+        self.kitchen = start_kitchen_printers(self.say, self.kitchen_ports)
+        self.server.init("--demo", *printer_options(self.kitchen))
         autonome("snapshot", "build", "--data", str(self.server.data))
-        self.kitchen = start_kitchen_printers(self.say)
         self.server.start()
         enrol = TillProcess(self.till_dir, "Caisse 1")
         code = self.server.enrolment_code("Caisse 1")

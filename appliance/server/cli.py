@@ -1,6 +1,7 @@
 """`autonome server ...` and `autonome snapshot ...`.
 
 autonome server init --data DIR [--demo | --generate N] [--server-id ID]
+                     [--printer ID=HOST:PORT ...]
 autonome server run --data DIR [--host H] [--port P] [--mdns-interface IP ...]
                     [--no-mdns] [--snapshot-at HH:MM]
 autonome server --data DIR             (same as run)
@@ -70,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--generate", type=int, metavar="N", help="generate N articles")
     init.add_argument("--seed", type=int, default=1, help="seed of --generate (1)")
     init.add_argument("--server-id", help="the server's id (default: autonome-<random>)")
+    init.add_argument(
+        "--printer",
+        action="append",
+        default=[],
+        metavar="ID=HOST:PORT",
+        help="where a printer of the catalogue loaded listens (repeatable)",
+    )
     run = sub.add_parser("run", help="run the server (the default)")
     _data_arg(run)
     _run_args(run)
@@ -187,6 +195,18 @@ def _init(a: argparse.Namespace) -> int:
         catalogue = demo_catalogue()
     else:
         catalogue = CatalogueData(vat_rates=list(VAT_RATES))
+    by_id = {str(p["id"]): p for p in catalogue.printers}
+    for option in a.printer:
+        printer_id, _, address = option.partition("=")
+        if printer_id not in by_id or not address:
+            known = ", ".join(sorted(by_id)) or "none"
+            print(
+                f"autonome server init: --printer {option}: not ID=HOST:PORT with the id of "
+                f"a printer of the catalogue (its printers: {known})",
+                file=sys.stderr,
+            )
+            return 2
+        by_id[printer_id]["address"] = address
     try:
         data = init_data_dir(a.data, server_id=a.server_id, catalogue=catalogue)
     except AlreadyInitialised as e:

@@ -7,15 +7,16 @@ import json
 
 import pytest
 
+from appliance.demo_printers import FREE_PORTS
 from appliance.processes import TillProcess
 from appliance.showcase import Showcase
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def test_unplugging_the_demo_server_tells_the_whole_story(tmp_path):
+def test_unplugging_the_demo_server_tells_the_whole_story(tmp_path, demo_ports_held):
     said: list[str] = []
-    show = Showcase(tmp_path / "demo", out=None, say=said.append)
+    show = Showcase(tmp_path / "demo", out=None, say=said.append, kitchen_ports=FREE_PORTS)
     show.start_store()
     till = TillProcess(show.till_dir, "Caisse 1")
     try:
