@@ -1,0 +1,5 @@
+"""`python -m testbed.campaign`."""
+
+from .cli import main
+
+raise SystemExit(main())
