@@ -112,7 +112,11 @@ class DataDir:
         return self.settings.exists() and self.db.exists()
 
     def read_settings(self) -> dict[str, Any]:
-        return json.loads(self.settings.read_text(encoding="utf-8"))
+        """server.json; ConfigError naming the file and the key on a mistake."""
+        from .settings import checked_settings
+
+        raw = json.loads(self.settings.read_text(encoding="utf-8"))
+        return checked_settings(raw, str(self.settings))
 
     def write_settings(self, settings: dict[str, Any]) -> None:
         data = json.dumps(settings, indent=2, sort_keys=True).encode() + b"\n"

@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ConfigDict, StrictBool, StrictInt, TypeAdapter, ValidationError, with_config
+
+from appliance.protocol.configfile import ConfigError, first_error, reason
 from appliance.protocol.tls import fingerprint_of_pem, pinned_context, same_fingerprint
 
 from .fsio import atomic_write
@@ -22,6 +25,7 @@ class NotEnrolled(RuntimeError):
     """The data folder holds no enrolled till."""
 
 
+@with_config(ConfigDict(extra="forbid"))
 @dataclass
 class Settings:
     heartbeat_s: float = 1.0  # GET /health this often when online
@@ -33,13 +37,24 @@ class Settings:
     #: switch, and never restarted does not announce itself again for minutes)
     back_probe_s: float = 5.0
     mdns_interfaces: list[str] = field(default_factory=list)  # [] = every interface
-    mdns: bool = True
-    upload_batch: int = 500
+    mdns: StrictBool = True
+    upload_batch: StrictInt = 500
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Settings:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+    def from_dict(cls, data: Any, source: str = CONFIG_NAME) -> Settings:
+        """The `settings` object of till.json; ConfigError naming the file and the
+        key for a key unknown (misspelt) or a value of the wrong type."""
+        try:
+            return _SETTINGS.validate_python(data)
+        except ValidationError as e:
+            loc, error = first_error(e)
+            why = reason(error)
+            if why == "unknown key":
+                why += f"; known: {', '.join(cls.__dataclass_fields__)}"
+            raise ConfigError(source, ".".join(["settings", *map(str, loc)]), why) from None
+
+
+_SETTINGS = TypeAdapter(Settings)
 
 
 @dataclass
@@ -93,7 +108,7 @@ class TillConfig:
             server_id=str(raw["server_id"]),
             server_url=raw.get("server_url"),
             name=str(raw.get("name", "")),
-            settings=Settings.from_dict(raw.get("settings") or {}),
+            settings=Settings.from_dict(raw.get("settings") or {}, str(path)),
             signing_key=raw.get("signing_key") or None,
             server_cert=raw.get("server_cert") or None,
             server_fingerprint=raw.get("server_fingerprint") or None,

@@ -36,7 +36,11 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from appliance.protocol.configfile import ConfigError, first_error, reason
 
 __all__ = [
     "DEVICES_NAME",
@@ -52,14 +56,12 @@ __all__ = [
 ]
 
 DEVICES_NAME = "devices.toml"
-LAYOUTS = ("us", "fr", "be")
-PAPERS = ("80mm", "80mm-42", "58mm")
 SCANNER_KINDS = ("usb", "sim", "none")
 PRINTER_KINDS = ("usb", "tcp", "serial", "sim", "none")
 KITCHEN_KINDS = ("tcp", "sim")
 
 
-class DevicesConfigError(ValueError):
+class DevicesConfigError(ConfigError):
     """devices.toml cannot be used; the message names the file and the key."""
 
 
@@ -145,61 +147,6 @@ def split_vid_pid(text: str) -> tuple[int, int]:
         ) from None
 
 
-class _Section:
-    """One table of the file: typed reads that name the file and the key on error."""
-
-    def __init__(self, source: str, name: str, raw: Any, known: tuple[str, ...]) -> None:
-        self.source, self.name = source, name
-        if not isinstance(raw, dict):
-            raise self.error(None, "is a table ([name] with key = value lines)")
-        unknown = sorted(set(raw) - set(known))
-        if unknown:
-            raise self.error(unknown[0], f"unknown key; known: {', '.join(known)}")
-        self.raw = raw
-
-    def error(self, key: str | None, why: str) -> DevicesConfigError:
-        where = f"[{self.name}]" + (f" {key}" if key else "")
-        return DevicesConfigError(f"{self.source}: {where}: {why}")
-
-    def get(self, key: str, kind: type, default: Any = None) -> Any:
-        value = self.raw.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
-            raise self.error(key, f"must be {_TYPE_NAMES[kind]}, not {value!r}")
-        return value
-
-    def choice(self, key: str, choices: tuple[str, ...], default: str | None) -> str:
-        value = self.get(key, str, default)
-        if value is None:
-            raise self.error(key, f"missing: one of {', '.join(choices)}")
-        if value not in choices:
-            raise self.error(key, f"{value!r} is not one of {', '.join(choices)}")
-        return value
-
-    def check(self, key: str, parse: Any) -> None:
-        value = self.raw.get(key)
-        try:
-            parse(value)
-        except ValueError as e:
-            raise self.error(key, str(e)) from None
-
-
-_TYPE_NAMES = {str: "a text", int: "a whole number", bool: "true or false"}
-
-
-def _scanner(src: str, raw: Any) -> ScannerConfig | None:
-    s = _Section(src, "scanner", raw, ("kind", "vid_pid", "layout"))
-    kind = s.choice("kind", SCANNER_KINDS, None)
-    if kind == "none":
-        return None
-    vid_pid = s.get("vid_pid", str)
-    if vid_pid:
-        s.check("vid_pid", _scanner_match)
-    layout = s.choice("layout", LAYOUTS, "us")
-    return ScannerConfig(kind, vid_pid or None, layout)
-
-
 def _scanner_match(text: str) -> None:
     vid, _, pid = text.partition(":")
     try:
@@ -212,67 +159,225 @@ def _scanner_match(text: str) -> None:
         ) from None
 
 
-def _printer(src: str, raw: Any) -> PrinterConfig | None:
-    keys = ("kind", "vid_pid", "address", "path", "baudrate", "paper", "in_ep", "out_ep")
-    s = _Section(src, "printer", raw, keys)
-    kind = s.choice("kind", PRINTER_KINDS, None)
-    if kind == "none":
-        return None
-    paper = s.choice("paper", PAPERS, "80mm")
-    config = PrinterConfig(
-        kind=kind,
-        vid_pid=s.get("vid_pid", str),
-        address=s.get("address", str),
-        path=s.get("path", str),
-        baudrate=s.get("baudrate", int, 9600),
-        paper=paper,
-        in_ep=s.get("in_ep", int),
-        out_ep=s.get("out_ep", int),
-    )
-    if kind == "usb":
-        if not config.vid_pid:
-            raise s.error("vid_pid", "missing: a USB printer is named VID:PID, like 0416:5011")
-        s.check("vid_pid", split_vid_pid)
-    elif kind == "tcp":
-        if not config.address:
-            raise s.error("address", "missing: a network printer's host:port, like 10.0.0.40:9100")
-        s.check("address", split_address)
-    elif kind == "serial":
-        if not config.path:
-            raise s.error("path", "missing: the serial line, like /dev/ttyUSB0")
-        if config.baudrate <= 0:
-            raise s.error("baudrate", "must be positive, like 9600 or 115200")
-    return config
+class _Table(BaseModel):
+    """One table of the file: its keys and nothing else, TOML's own types."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-def _drawer(src: str, raw: Any) -> DrawerSettings | None:
-    s = _Section(src, "drawer", raw, ("enabled", "pin", "on_ms", "off_ms", "open_is_high"))
-    d = DrawerSettings(
-        enabled=s.get("enabled", bool, True),
-        pin=s.get("pin", int, 2),
-        on_ms=s.get("on_ms", int, 100),
-        off_ms=s.get("off_ms", int, 200),
-        open_is_high=s.get("open_is_high", bool, True),
-    )
-    if d.pin not in (2, 5):
-        raise s.error("pin", f"a drawer is wired to pin 2 or pin 5, not {d.pin}")
-    for key in ("on_ms", "off_ms"):
-        if not 2 <= getattr(d, key) <= 510:
-            raise s.error(key, f"a pulse lasts 2 to 510 ms, not {getattr(d, key)}")
-    return d if d.enabled else None
+Paper = Literal["80mm", "80mm-42", "58mm"]
 
 
-def _kitchen(src: str, raw: Any, i: int) -> KitchenPrinterConfig:
-    s = _Section(src, f"kitchen {i + 1}", raw, ("id", "kind", "address", "direct", "paper"))
-    pid = s.get("id", str)
-    if not pid:
-        raise s.error("id", "missing: the printer's id on the server (snapshot table printers)")
-    kind = s.choice("kind", KITCHEN_KINDS, None)
-    address = s.get("address", str)
-    if address:
-        s.check("address", split_address)
-    paper = s.choice("paper", PAPERS, "80mm")
-    return KitchenPrinterConfig(pid, kind, address, s.get("direct", bool, True), paper)
+def _checked(parse: Any, *, required: bool = False) -> Any:
+    """A validator that runs `parse` (which raises ValueError with the reason) on a
+    value given; on an empty one too when the key is `required`."""
+
+    def check(value: Any) -> Any:
+        if value or required:
+            parse(value)
+        return value
+
+    return check
+
+
+class _ScannerTable(_Table):
+    kind: Literal["usb", "sim", "none"]
+    vid_pid: str | None = None
+    layout: Literal["us", "fr", "be"] = "us"
+
+    _vid_pid = field_validator("vid_pid")(_checked(_scanner_match))
+
+    def config(self) -> ScannerConfig | None:
+        if self.kind == "none":
+            return None
+        return ScannerConfig(self.kind, self.vid_pid or None, self.layout)
+
+
+class _PrinterTable(_Table):
+    """The keys any printer may have; each kind below says which it needs."""
+
+    vid_pid: str | None = None
+    address: str | None = None
+    path: str | None = None
+    baudrate: int = 9600
+    paper: Paper = "80mm"
+    in_ep: int | None = None
+    out_ep: int | None = None
+
+    def config(self) -> PrinterConfig | None:
+        kind = self.model_dump()["kind"]  # each kind's own Literal
+        if kind == "none":
+            return None
+        return PrinterConfig(**self.model_dump())
+
+
+class _UsbPrinter(_PrinterTable):
+    kind: Literal["usb"]
+    vid_pid: str = Field(description="a USB printer is named VID:PID, like 0416:5011")
+
+    _vid_pid = field_validator("vid_pid")(_checked(split_vid_pid, required=True))
+
+
+class _TcpPrinter(_PrinterTable):
+    kind: Literal["tcp"]
+    address: str = Field(description="a network printer's host:port, like 10.0.0.40:9100")
+
+    _address = field_validator("address")(_checked(split_address, required=True))
+
+
+class _SerialPrinter(_PrinterTable):
+    kind: Literal["serial"]
+    path: str = Field(description="the serial line, like /dev/ttyUSB0")
+
+    @field_validator("path")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value:
+            raise ValueError("missing: the serial line, like /dev/ttyUSB0")
+        return value
+
+    @field_validator("baudrate")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be positive, like 9600 or 115200")
+        return value
+
+
+class _SimPrinter(_PrinterTable):
+    kind: Literal["sim"]
+
+
+class _NoPrinter(_PrinterTable):
+    kind: Literal["none"]
+
+
+_Printer = Annotated[
+    _UsbPrinter | _TcpPrinter | _SerialPrinter | _SimPrinter | _NoPrinter,
+    Field(discriminator="kind"),
+]
+
+
+class _DrawerTable(_Table):
+    enabled: bool = True
+    pin: int = 2
+    on_ms: int = 100
+    off_ms: int = 200
+    open_is_high: bool = True
+
+    @field_validator("pin")
+    @classmethod
+    def _pin(cls, value: int) -> int:
+        if value not in (2, 5):
+            raise ValueError(f"a drawer is wired to pin 2 or pin 5, not {value}")
+        return value
+
+    @field_validator("on_ms", "off_ms")
+    @classmethod
+    def _pulse(cls, value: int) -> int:
+        if not 2 <= value <= 510:
+            raise ValueError(f"a pulse lasts 2 to 510 ms, not {value}")
+        return value
+
+    def config(self) -> DrawerSettings | None:
+        return DrawerSettings(**self.model_dump()) if self.enabled else None
+
+
+class _KitchenTable(_Table):
+    id: str = Field(description="the printer's id on the server (snapshot table printers)")
+    kind: Literal["tcp", "sim"]
+    address: str | None = None
+    direct: bool = True
+    paper: Paper = "80mm"
+
+    _address = field_validator("address")(_checked(split_address))
+
+    @field_validator("id")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value:
+            raise ValueError("missing: the printer's id on the server (snapshot table printers)")
+        return value
+
+    def config(self) -> KitchenPrinterConfig:
+        return KitchenPrinterConfig(**self.model_dump())
+
+
+class _DevicesFile(_Table):
+    scanner: _ScannerTable | None = None
+    printer: _Printer | None = None
+    drawer: _DrawerTable | None = None
+    kitchen: list[_KitchenTable] = []
+
+    @model_validator(mode="after")
+    def _whole(self) -> _DevicesFile:
+        ids = [k.id for k in self.kitchen]
+        for k in self.kitchen:
+            if ids.count(k.id) > 1:
+                raise ValueError(f"[[kitchen]] id: {k.id!r} is given twice")
+        if self.drawer is not None and self.drawer.enabled and self.printer is None:
+            raise ValueError(
+                "[drawer]: the drawer opens from the receipt printer's kick port: "
+                "configure a [printer] (or set enabled = false)"
+            )
+        return self
+
+
+_TABLES: dict[str, type[_Table]] = {
+    "scanner": _ScannerTable,
+    "printer": _PrinterTable,
+    "drawer": _DrawerTable,
+    "kitchen": _KitchenTable,
+}
+_PRINTERS = (_UsbPrinter, _TcpPrinter, _SerialPrinter)
+_KINDS = {"scanner": SCANNER_KINDS, "printer": PRINTER_KINDS, "kitchen": KITCHEN_KINDS}
+
+
+def _known(table: str) -> list[str]:
+    names = list(_TABLES[table].model_fields)
+    return ["kind", *names] if table == "printer" else names
+
+
+def _hint(table: str, key: str) -> str | None:
+    """What a missing key is, from its model's description."""
+    for model in (_TABLES[table], *(_PRINTERS if table == "printer" else ())):
+        found = model.model_fields.get(key)
+        if found is not None and found.description:
+            return found.description
+    return None
+
+
+def _mistake(source: str, e: ValidationError) -> DevicesConfigError:
+    """The first mistake of the file, named by its table and key."""
+    loc, error = first_error(e)
+    if not loc:  # the file as a whole
+        return DevicesConfigError(source, "", reason(error))
+    table, rest = str(loc[0]), list(loc[1:])
+    if table not in _TABLES:
+        known = ", ".join(_TABLES)
+        return DevicesConfigError(source, "", f"unknown table [{table}]; known: {known}")
+    where = f"[{table}]"
+    if table == "kitchen":
+        if not rest:
+            return DevicesConfigError(source, "", "kitchen printers are [[kitchen]] tables")
+        where, rest = f"[kitchen {int(rest[0]) + 1}]", rest[1:]
+    if table == "printer" and rest and rest[0] in PRINTER_KINDS:
+        rest = rest[1:]  # the kind the union chose
+    why = reason(error, table="a table ([name] with key = value lines)")
+    key = str(rest[0]) if rest else ""
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found") or key == "kind":
+        key, kinds = "kind", ", ".join(_KINDS[table])
+        if why == "missing":
+            why = f"missing: one of {kinds}"
+        elif error["type"] in ("union_tag_invalid", "literal_error"):
+            tag = (error.get("ctx") or {}).get("tag", error.get("input"))
+            why = f"{tag!r} is not one of {kinds}"
+    elif why == "missing":
+        hint = _hint(table, key)
+        why = f"missing: {hint}" if hint else why
+    elif why == "unknown key":
+        why = f"unknown key; known: {', '.join(_known(table))}"
+    return DevicesConfigError(source, f"{where} {key}" if key else where, why)
 
 
 def parse_devices(text: str, source: str = DEVICES_NAME) -> DevicesConfig:
@@ -280,30 +385,18 @@ def parse_devices(text: str, source: str = DEVICES_NAME) -> DevicesConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise DevicesConfigError(f"{source}: not valid TOML: {e}") from None
-    known = ("scanner", "printer", "drawer", "kitchen")
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise DevicesConfigError(
-            f"{source}: unknown table [{unknown[0]}]; known: {', '.join(known)}"
-        )
-    scanner = _scanner(source, raw["scanner"]) if "scanner" in raw else None
-    printer = _printer(source, raw["printer"]) if "printer" in raw else None
-    drawer = _drawer(source, raw["drawer"]) if "drawer" in raw else None
-    kitchen_raw = raw.get("kitchen", [])
-    if not isinstance(kitchen_raw, list):
-        raise DevicesConfigError(f"{source}: kitchen printers are [[kitchen]] tables")
-    kitchen = tuple(_kitchen(source, k, i) for i, k in enumerate(kitchen_raw))
-    ids = [k.id for k in kitchen]
-    for k in kitchen:
-        if ids.count(k.id) > 1:
-            raise DevicesConfigError(f"{source}: [[kitchen]] id: {k.id!r} is given twice")
-    if drawer is not None and printer is None:
-        raise DevicesConfigError(
-            f"{source}: [drawer]: the drawer opens from the receipt printer's kick port: "
-            "configure a [printer] (or set enabled = false)"
-        )
-    return DevicesConfig(scanner, printer, drawer, kitchen, source)
+        raise DevicesConfigError(source, "", f"not valid TOML: {e}") from None
+    try:
+        file = _DevicesFile.model_validate(raw)
+    except ValidationError as e:
+        raise _mistake(source, e) from None
+    return DevicesConfig(
+        scanner=file.scanner.config() if file.scanner else None,
+        printer=file.printer.config() if file.printer else None,
+        drawer=file.drawer.config() if file.drawer else None,
+        kitchen=tuple(k.config() for k in file.kitchen),
+        source=source,
+    )
 
 
 def load_devices(data_dir: Path) -> DevicesConfig:
@@ -314,7 +407,7 @@ def load_devices(data_dir: Path) -> DevicesConfig:
     except FileNotFoundError:
         return DevicesConfig(source=str(path))
     except (OSError, UnicodeDecodeError) as e:
-        raise DevicesConfigError(f"{path}: cannot be read: {e}") from None
+        raise DevicesConfigError(str(path), "", f"cannot be read: {e}") from None
     return parse_devices(text, str(path))
 
 

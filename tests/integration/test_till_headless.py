@@ -262,6 +262,19 @@ def test_malformed_commands_get_errors_never_a_crash(till, server):
     assert till.wait_event("status")["mode"] == "ONLINE"
 
 
+def test_a_misspelt_field_is_an_error_naming_it_and_the_console_goes_on(till, server, barcodes):
+    start_online(till, server)
+    till.send("scan", cod=barcodes[0])
+    err = till.wait_event("error")
+    assert (err["code"], err["cmd"], err["field"]) == ("bad_argument", "scan", "cod")
+    assert "unknown argument 'cod': scan takes code, quantity" in err["message"]
+    till.send("pay", payments=[{"method": "cash", "amuont": 100}])
+    err = till.wait_event("error")
+    assert (err["cmd"], err["field"]) == ("pay", "payments.0.amuont")
+    till.send("scan", code=barcodes[0])  # nothing was half done: the till sells on
+    assert till.wait_event("line_added")["sale"]["lines"][0]["quantity"] == 1
+
+
 def test_a_new_snapshot_on_the_server_is_installed_in_the_background(till, server):
     start_online(till, server)
     built = server.api("POST", "/api/v1/snapshot/build")
