@@ -10,12 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["DEMO_PORTS", "FREE_PORTS", "printer_options", "start_kitchen_printers"]
+__all__ = [
+    "DEMO_PORTS",
+    "FREE_PORTS",
+    "NO_PRINTERS",
+    "printer_options",
+    "start_kitchen_printers",
+]
 
 #: the demo catalogue's shared printers (appliance.server.demo.PRINTERS)
 DEMO_PORTS: Mapping[str, int] = {"cuisine": 9101, "bar": 9102}
 #: the same printers, each on a port the system picks
 FREE_PORTS: Mapping[str, int] = {"cuisine": 0, "bar": 0}
+#: `server init --demo` options for a store whose printers nobody listens to (the
+#: discard port of loopback): its tickets never reach a running demo's printers
+NO_PRINTERS = ("--printer", "cuisine=127.0.0.1:9", "--printer", "bar=127.0.0.1:9")
 
 
 def start_kitchen_printers(

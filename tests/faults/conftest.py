@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from appliance.demo_printers import NO_PRINTERS
 from appliance.processes import ServerProcess, autonome
 from testbed.rig import Cable, Till, enrol, snapshot_barcodes
 
@@ -22,7 +23,7 @@ def template(tmp_path_factory) -> Path:
     """A demo store (about 150 articles, cashier c1/1234) with its snapshot 1."""
     data = tmp_path_factory.mktemp("fault-store") / "server"
     data.mkdir()
-    autonome("server", "init", "--data", str(data), "--demo", timeout=300)
+    autonome("server", "init", "--data", str(data), "--demo", *NO_PRINTERS, timeout=300)
     autonome("snapshot", "build", "--data", str(data))
     return data
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from appliance.demo_printers import NO_PRINTERS
 from appliance.processes import ServerProcess
 from testbed.fuzzing import API, Target, tls_verify
 
@@ -16,7 +17,7 @@ from testbed.fuzzing import API, Target, tls_verify
 def target(tmp_path_factory) -> Iterator[Target]:
     data = tmp_path_factory.mktemp("fuzz") / "server"
     server = ServerProcess(data, mdns=False)
-    server.init("--demo", "--server-id", "fuzz")
+    server.init("--demo", *NO_PRINTERS, "--server-id", "fuzz")
     code = server.enrolment_code("fuzz till")
     server.start()
     try:

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from tinydb import TinyDB
 
+from appliance.demo_printers import NO_PRINTERS
 from appliance.domain import record_hash
 from appliance.processes import ServerProcess, autonome
 from appliance.protocol import MAX_BATCH, MAX_BODY
@@ -56,7 +57,7 @@ class Till:
 def _start(tmp_path_factory, name: str) -> ServerProcess:
     data = tmp_path_factory.mktemp(name) / "server"
     server = ServerProcess(data, mdns=False)
-    server.init("--demo", "--server-id", f"test-{name}")
+    server.init("--demo", *NO_PRINTERS, "--server-id", f"test-{name}")
     return server.start()
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 from _pytest.reports import TestReport
 
+from appliance.demo_printers import NO_PRINTERS
 from appliance.ui.cli import offscreen_env
 
 CHILD = "AUTONOME_UI_CHILD"
@@ -86,7 +87,7 @@ class _Session:
 
             data = self.work / "store" / "server"
             data.mkdir(parents=True)
-            autonome("server", "init", "--data", str(data), "--demo", timeout=300)
+            autonome("server", "init", "--data", str(data), "--demo", *NO_PRINTERS, timeout=300)
             autonome("snapshot", "build", "--data", str(data))
             self.template = data
         return self.template
@@ -207,7 +208,7 @@ def template(tmp_path_factory) -> Path:
 
     data = tmp_path_factory.mktemp("ui-store") / "server"
     data.mkdir()
-    autonome("server", "init", "--data", str(data), "--demo", timeout=300)
+    autonome("server", "init", "--data", str(data), "--demo", *NO_PRINTERS, timeout=300)
     autonome("snapshot", "build", "--data", str(data))
     return data
 
