@@ -1,7 +1,6 @@
 """`autonome server ...` and `autonome snapshot ...`.
 
-autonome server init --data DIR [--demo | --generate N] [--server-id ID]
-                     [--printer ID=HOST:PORT ...]
+autonome server init --data DIR [--demo | --generate N] [--server-id ID] [--printer ID=H:P ...]
 autonome server run --data DIR [--host H] [--port P] [--mdns-interface IP ...]
                     [--no-mdns] [--snapshot-at HH:MM]
 autonome server --data DIR             (same as run)
@@ -71,13 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--generate", type=int, metavar="N", help="generate N articles")
     init.add_argument("--seed", type=int, default=1, help="seed of --generate (1)")
     init.add_argument("--server-id", help="the server's id (default: autonome-<random>)")
-    init.add_argument(
-        "--printer",
-        action="append",
-        default=[],
-        metavar="ID=HOST:PORT",
-        help="where a printer of the catalogue loaded listens (repeatable)",
-    )
+    init.add_argument("--printer", action="append", default=[], metavar="ID=HOST:PORT",
+                      help="where a printer of the catalogue listens (repeatable)")  # fmt: skip
     run = sub.add_parser("run", help="run the server (the default)")
     _data_arg(run)
     _run_args(run)
@@ -187,7 +181,7 @@ def _store_identity(a: argparse.Namespace) -> int:
 def _init(a: argparse.Namespace) -> int:
     from .bootstrap import AlreadyInitialised, init_data_dir
     from .catalogue import CatalogueData
-    from .demo import VAT_RATES, demo_catalogue, generate_catalogue
+    from .demo import VAT_RATES, demo_catalogue, generate_catalogue, place_printers
 
     if a.generate is not None:
         catalogue = generate_catalogue(a.generate, a.seed)
@@ -195,18 +189,9 @@ def _init(a: argparse.Namespace) -> int:
         catalogue = demo_catalogue()
     else:
         catalogue = CatalogueData(vat_rates=list(VAT_RATES))
-    by_id = {str(p["id"]): p for p in catalogue.printers}
-    for option in a.printer:
-        printer_id, _, address = option.partition("=")
-        if printer_id not in by_id or not address:
-            known = ", ".join(sorted(by_id)) or "none"
-            print(
-                f"autonome server init: --printer {option}: not ID=HOST:PORT with the id of "
-                f"a printer of the catalogue (its printers: {known})",
-                file=sys.stderr,
-            )
-            return 2
-        by_id[printer_id]["address"] = address
+    if why := place_printers(catalogue, a.printer):
+        print(f"autonome server init: {why}", file=sys.stderr)
+        return 2
     try:
         data = init_data_dir(a.data, server_id=a.server_id, catalogue=catalogue)
     except AlreadyInitialised as e:

@@ -11,7 +11,7 @@ from typing import Any
 
 from .catalogue import CatalogueData, ean13_check_digit
 
-__all__ = ["CASHIERS", "CATEGORIES", "demo_catalogue", "generate_catalogue"]
+__all__ = ["CASHIERS", "CATEGORIES", "demo_catalogue", "generate_catalogue", "place_printers"]
 
 # id, name, colour, VAT (bp)
 CATEGORIES: list[tuple[str, str, str, int]] = [
@@ -168,6 +168,22 @@ def _screens(data: CatalogueData, per_page: int, favourites: list[str]) -> None:
             {"name": name, "colour": colour, "buttons": [button(i, a) for i, a in enumerate(items)]}
         )
     data.screens = screens
+
+
+def place_printers(catalogue: CatalogueData, options: list[str]) -> str | None:
+    """`server init --printer ID=HOST:PORT`: where each printer named listens; what
+    is wrong with an option (an id the catalogue has not), None when all are right."""
+    by_id = {str(p["id"]): p for p in catalogue.printers}
+    for option in options:
+        printer_id, _, address = option.partition("=")
+        if printer_id not in by_id or not address:
+            known = ", ".join(sorted(by_id)) or "none"
+            return (
+                f"--printer {option}: not ID=HOST:PORT with the id of a printer of the "
+                f"catalogue (its printers: {known})"
+            )
+        by_id[printer_id]["address"] = address
+    return None
 
 
 def demo_catalogue() -> CatalogueData:
