@@ -12,6 +12,8 @@ from sqlalchemy import Connection, delete, func, select
 
 from appliance.domain import hash_pin, rate_label
 
+from .deltas import article_ops
+from .deltas import record as record_delta
 from .identity import META_KEY, check_identity
 from .storage import (
     Store,
@@ -193,6 +195,7 @@ def create_article(store: Store, item: dict[str, Any]) -> dict[str, Any]:
         )
         if codes:
             conn.execute(barcodes.insert(), [{"code": c, "article_id": article_id} for c in codes])
+        record_delta(conn, article_ops(conn, [article_id]))
     return {
         "article_id": article_id,
         "name": item["name"],

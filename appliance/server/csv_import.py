@@ -19,9 +19,13 @@ from sqlalchemy import delete, func, select
 
 from appliance.domain import parse_cents
 
+from .deltas import record as record_delta
 from .storage import Store, articles, barcodes, categories, vat_rates
 
-__all__ = ["CsvImportError", "import_articles", "parse_articles_csv"]
+__all__ = ["CsvImportError", "import_articles", "import_text", "parse_articles_csv"]
+
+#: articles per delta of an import
+DELTA_OPS = 1000
 
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -114,6 +118,11 @@ def import_articles(store: Store, path: Path | str) -> dict[str, int]:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise CsvImportError(0, f"the file is not UTF-8: {e}") from None
+    return import_text(store, text)
+
+
+def import_text(store: Store, text: str) -> dict[str, int]:
+    """Import the text of a CSV file of articles in one transaction (as import_articles)."""
     with store.read() as conn:
         rates = set(conn.execute(select(vat_rates.c.vat_bp)).scalars())
     rows = parse_articles_csv(text, rates)
@@ -163,4 +172,13 @@ def import_articles(store: Store, path: Path | str) -> dict[str, int]:
             part = code_rows[i : i + 500]
             conn.execute(delete(barcodes).where(barcodes.c.code.in_([c["code"] for c in part])))
             conn.execute(barcodes.insert(), part)
+        # the same change, for the tills online now (deltas.py), DELTA_OPS articles a delta
+        ops = [
+            {"op": "article", "article": {"article_id": r["id"], "name": r["name"],
+             "price": r["price"], "vat_bp": r["vat_bp"], "category": r["category"],
+             "barcodes": r["barcodes"]}}
+            for r in rows
+        ]  # fmt: skip
+        for i in range(0, len(ops), DELTA_OPS):
+            record_delta(conn, ops[i : i + DELTA_OPS])
     return {"created": created, "updated": updated, "barcodes": len(code_rows)}

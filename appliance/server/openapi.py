@@ -199,6 +199,17 @@ class TillRow(_Doc):
     contiguous_seq: int | None
 
 
+class DeltaWire(_Doc):
+    seq: int = Field(ge=1)
+    body: str = Field(description="the delta's canonical JSON (appliance/protocol/deltas.py)")
+    signature: str = Field(description="Ed25519 signature of body's UTF-8 bytes, base64")
+
+
+class DeltaFeed(_Doc):
+    latest: int = Field(ge=0)
+    deltas: list[DeltaWire]
+
+
 class CodeRequest(_Doc):
     name: str = ""
 
@@ -215,6 +226,8 @@ class Revoked(_Doc):
 
 
 _MODELS: list[type[BaseModel]] = [
+    DeltaFeed,
+    DeltaWire,
     Article,
     ArticleIn,
     BatchResult,
@@ -308,6 +321,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("post", "/tills/{till_id}/outbox"): Op("till", {200: BatchResult}, OutboxUpload),
     ("post", "/tills/{till_id}/events"): Op("till", {200: EventsResult}, EventsUpload),
     ("get", "/snapshot"): Op("any", {200: SnapshotMeta}, errors=(404,)),
+    ("get", "/deltas"): Op("any", {200: DeltaFeed}, errors=(410,)),
     ("get", "/snapshot/{version}"): Op(
         "any",
         {200: _OBJECT},
@@ -356,6 +370,7 @@ _DESCRIPTIONS = {
     403: "Not for this caller (admin only, till only, another till's data), or refused",
     404: "Not found",
     409: "Conflict with what is stored",
+    410: "Gone: too far behind (or ahead of a restored server): take the current snapshot",
     413: f"Body over {MAX_BODY} bytes, or more than {MAX_BATCH} items",
     422: "Invalid content",
 }

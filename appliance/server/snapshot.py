@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from appliance.protocol.signing import sign
 
 from .catalogue import printer_list, screen_list
 from .config import DataDir, fsync_dir
+from .deltas import latest_seq, prune_folded
 from .identity import META_KEY as IDENTITY_KEY
 from .storage import (
     Store,
@@ -67,6 +68,7 @@ def snapshot_document(store: Store, version: int, server_id: str, built_at: str)
         q = select(
             articles.c.id, articles.c.name, articles.c.price, articles.c.vat_bp, articles.c.category
         ).where(articles.c.active.is_(True))
+        delta_seq = latest_seq(conn)  # the last change this transaction sees: folded in
         article_list = conn.execute(q).all()
         active = {row[0] for row in article_list}
         codes: dict[str, list[str]] = {}
@@ -89,7 +91,9 @@ def snapshot_document(store: Store, version: int, server_id: str, built_at: str)
         ]
         cashier_rows = [
             {"cashier_id": c.id, "name": c.name, "role": c.role, "pin_hash": c.pin_hash}
-            for c in conn.execute(select(cashiers).order_by(cashiers.c.id))
+            for c in conn.execute(
+                select(cashiers).where(cashiers.c.active.is_(True)).order_by(cashiers.c.id)
+            )
         ]
         vat_rows = [
             {"vat_bp": v.vat_bp, "label": v.label}
@@ -106,6 +110,7 @@ def snapshot_document(store: Store, version: int, server_id: str, built_at: str)
         "version": version,
         "built_at": built_at,
         "server_id": server_id,
+        "delta_seq": delta_seq,
         "articles": len(article_rows),
         "categories": category_rows,
         "store": orjson.loads(identity) if identity else {},
@@ -164,7 +169,8 @@ def build_snapshot(store: Store, data: DataDir, server_id: str, keep: int = 3) -
         "signature": signature,
     }
     with store.write() as conn:
-        conn.execute(snapshots.insert().values(**meta, file=final.name))
+        delta_seq = doc["meta"]["1"]["delta_seq"]
+        conn.execute(snapshots.insert().values(**meta, delta_seq=delta_seq, file=final.name))
         old = conn.execute(
             select(snapshots.c.version, snapshots.c.file)
             .order_by(snapshots.c.version.desc())
@@ -172,6 +178,9 @@ def build_snapshot(store: Store, data: DataDir, server_id: str, keep: int = 3) -
         ).all()
         for v, _name in old:
             conn.execute(snapshots.delete().where(snapshots.c.version == v))
+        # the deltas every kept snapshot folds in are no longer needed by anybody
+        folded = conn.execute(select(func.min(snapshots.c.delta_seq))).scalar()
+        prune_folded(conn, int(folded or 0))
     for _v, name in old:
         with contextlib.suppress(FileNotFoundError):
             (data.snapshots / name).unlink()

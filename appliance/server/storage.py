@@ -114,6 +114,7 @@ cashiers = Table(
     Column("name", String(120), nullable=False),
     Column("role", String(16), nullable=False, default="cashier"),  # cashier | manager
     Column("pin_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),  # a disabled one is not sent
 )
 
 printers = Table(
@@ -294,6 +295,27 @@ snapshots = Table(
     Column("file", String(200), nullable=False),
     # Ed25519 signature of the file's bytes, base64; NULL for one built before signing.
     Column("signature", String(120), nullable=True),
+    # the last delta folded in (deltas.py); NULL for one built before the delta feed
+    Column("delta_seq", Integer, nullable=True),
+)
+
+#: Article changes since the last snapshot, in order (deltas.py): the canonical JSON of
+#: each is what the server signs, and what a till applies on top of its snapshot.
+deltas = Table(
+    "deltas",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+#: Back-office passwords of managers (scrypt), beside their till PIN (backoffice/auth.py).
+manager_passwords = Table(
+    "manager_passwords",
+    metadata,
+    Column("cashier_id", String(64), primary_key=True),
+    Column("hash", String(200), nullable=False),
+    Column("set_at", String(40), nullable=False),
 )
 
 #: Columns added to a table after its first release: (table, column, SQL type).
@@ -301,6 +323,8 @@ snapshots = Table(
 ADDED_COLUMNS = (
     ("snapshots", "signature", "VARCHAR(120)"),
     ("tills", "clock_offset_s", "INTEGER"),
+    ("cashiers", "active", "BOOLEAN NOT NULL DEFAULT 1"),
+    ("snapshots", "delta_seq", "INTEGER"),
 )
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi.routing import APIRoute
 
-from appliance.server import api_admin, api_tills
+from appliance.server import api_admin, api_deltas, api_tills
 from appliance.server.openapi import OPERATIONS
 
 
 def _routes() -> set[tuple[str, str]]:
     return {
         (method.lower(), route.path)
-        for router in (api_tills.router, api_admin.router)
+        for router in (api_tills.router, api_admin.router, api_deltas.router)
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
