@@ -70,6 +70,9 @@ class Catalogue:
     store: dict[str, Any] = field(default_factory=dict)
     printers: list[dict[str, Any]] = field(default_factory=list)
     categories: list[dict[str, Any]] = field(default_factory=list)
+    #: the last delta of the server's feed this catalogue holds: the one the snapshot
+    #: folds in, then each applied on top of it (deltas.py)
+    delta_seq: int = 0
 
     @classmethod
     def from_document(cls, doc: Any) -> Catalogue:
@@ -83,6 +86,9 @@ class Catalogue:
         if isinstance(version, bool) or not isinstance(version, int):
             raise SnapshotRejected("bad_meta", "the snapshot's meta has no integer version")
         cat = cls(version, meta[0].get("built_at"), meta[0].get("server_id"))
+        folded = meta[0].get("delta_seq")
+        if isinstance(folded, int) and not isinstance(folded, bool) and folded >= 0:
+            cat.delta_seq = folded
         try:  # the shape the server writes: each article lists its own barcodes
             cat.articles = {r["article_id"]: r for r in doc["articles"].values()}
             cat.barcodes = {c: r for r in cat.articles.values() for c in r["barcodes"]}
