@@ -146,7 +146,11 @@ class DeltaLog:
         """Check, keep on disk, apply; the catalogue's new delta seq. DeltaRefused (the
         catalogue untouched) or OSError (disk: untouched too)."""
         with self._lock:
-            doc = self._check(cat, wire)
+            try:
+                doc = self._check(cat, wire)
+            except DeltaRefused as e:
+                log.error("delta refused (%s): %s; the catalogue stays as it was", e.reason, e)
+                raise
             line = orjson.dumps(wire) + b"\n"
             self.dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -296,7 +300,6 @@ class DeltaFollower:
                 applied += 1
             except DeltaRefused as e:
                 self.refused += 1
-                log.error("delta refused: %s", e.message)
                 t.error("delta_refused", e.message)
                 t.stopping.wait(min(30.0, 2.0 * self.refused))
                 break
