@@ -88,4 +88,9 @@ def chromium(downloads: Path | None = None, width: int = 1280, height: int = 900
                 "intl.accept_languages": "en",
             },
         )
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    if downloads is not None:  # headless Chromium downloads only when told where
+        driver.execute_cdp_cmd(
+            "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+        )
+    return driver

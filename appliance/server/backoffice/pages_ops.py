@@ -144,6 +144,22 @@ async def report_z(request: Request) -> Response:
     return redirect(f"{BASE}/reports/z/{day}")
 
 
+@router.get("/reports/{kind}/{day}.csv")
+def report_download(request: Request, kind: str, day: str) -> Response:
+    session_of(request)
+    store = shop_of(request).store
+    try:
+        report = x_report(store, day) if kind == "x" else stored_z(store, day)
+    except ReportError:
+        report = None
+    if report is None or kind not in ("x", "z"):
+        return secure(Response("no such report\n", 404, media_type="text/plain"))
+    name = f"{kind.upper()}-{report.get('number', '')}-{day}.csv".replace("--", "-")
+    response = Response(report_csv(report), media_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return secure(response)
+
+
 @router.get("/reports/z/{day}")
 def report_z_page(request: Request, day: str) -> Response:
     s = session_of(request)
@@ -184,22 +200,6 @@ def report_csv(report: dict[str, Any]) -> str:
     for text in report.get("pending", []):
         w.writerow(["pending", text])
     return out.getvalue()
-
-
-@router.get("/reports/{kind}/{day}.csv")
-def report_download(request: Request, kind: str, day: str) -> Response:
-    session_of(request)
-    store = shop_of(request).store
-    try:
-        report = x_report(store, day) if kind == "x" else stored_z(store, day)
-    except ReportError:
-        report = None
-    if report is None or kind not in ("x", "z"):
-        return secure(Response("no such report\n", 404, media_type="text/plain"))
-    name = f"{kind.upper()}-{report.get('number', '')}-{day}.csv".replace("--", "-")
-    response = Response(report_csv(report), media_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return secure(response)
 
 
 @router.get("/journal")
