@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bench.figures import BIG_STORE, FIGURES, Figure
+from bench.office import OFFICE_FIGURES
 from bench.ui import UI_FIGURES
 
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     metrics = {}
     with tempfile.TemporaryDirectory(prefix="autonome-bench-") as tmp:
-        for fig in [*FIGURES, *UI_FIGURES]:
+        for fig in [*FIGURES, *UI_FIGURES, *OFFICE_FIGURES]:
             if a.only and fig.name not in a.only:
                 continue
             work = Path(tmp) / fig.name
