@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots
+.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots office-screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 # the till's screens at 1024x768 and 1280x800 (docs/screenshots; a demo server on loopback)
 screenshots: $(STAMP)
 	$(PY) -m appliance.ui.screenshots docs/screenshots
+
+# the back office's pages in headless Chromium (docs/screenshots/office-*.png)
+office-screenshots: $(STAMP)
+	$(PY) -m testbed.office_screenshots docs/screenshots
 
 # the fault campaign on a LAN of network namespaces (root): SEED= and N= replay a run
 N ?= 200
