@@ -25,7 +25,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
@@ -36,10 +36,7 @@ from appliance.protocol.signing import BadKey, load_public_key, verify
 from .fsio import fsync_dir
 from .snapshot import Catalogue
 
-if TYPE_CHECKING:
-    from .session import Till
-
-__all__ = ["DeltaFollower", "DeltaLog", "DeltaRefused", "apply_ops"]
+__all__ = ["DeltaFollower", "DeltaLog", "DeltaRefused", "apply_ops", "till_version"]
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +209,9 @@ class DeltaLog:
 class DeltaFollower:
     """The thread that keeps an online till's catalogue at the server's latest delta."""
 
-    def __init__(self, till: Till, version: str = "") -> None:
+    def __init__(self, till: Any, version: str = "") -> None:
+        """`till`: the core (its mode, catalogue, server_url, config, tls, stopping, bus,
+        fetcher and error), read only; the catalogue's dicts are what it changes."""
         self.till = till
         self.version = version
         self.log = DeltaLog(till.data_dir / "snapshot", till.config.signing_key)
@@ -285,8 +284,8 @@ class DeltaFollower:
         resp = self._client().get("/deltas", params={"after": cat.delta_seq, "wait": wait})
         if resp.status_code == 410:
             log.info("delta feed: too far behind (%s): taking the current snapshot", resp.text)
-            t.fetcher.fetch(None)
-            t.stopping.wait(1.0)
+            t.fetcher.fetch()  # its SnapshotReady restarts the log (snapshot_installed)
+            t.stopping.wait(5.0)
             return 0
         if resp.status_code != 200:
             t.stopping.wait(1.0)
@@ -311,3 +310,13 @@ class DeltaFollower:
             self.refused = 0
             t.bus.publish("catalogue_changed", delta_seq=cat.delta_seq, articles=len(cat.articles))
         return applied
+
+
+def till_version() -> str:
+    """This till's software version, told to the server with its delta polls."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"autonome/{version('autonome')}"
+    except PackageNotFoundError:
+        return "autonome"

@@ -30,6 +30,7 @@ from .bus import EventBus
 from .client import ServerClient
 from .config import Settings, TillConfig
 from .connection import Connection
+from .deltas import DeltaFollower, till_version
 from .discovery import Discovery, Sighting, probe
 from .eventlog import EventLog
 from .fetcher import SnapshotFetcher
@@ -124,6 +125,9 @@ class Till:
         self.outbox = Outbox.open(self.data_dir)
         self.events = EventLog.open(self.data_dir, self.till_id, now=self.now)
         self.catalogue = self.snapshots.load()
+        #: today's changes of the catalogue, long-polled while online (deltas.py)
+        self.deltas = DeltaFollower(self, version=till_version())
+        self.deltas.replay()
         api = self.server.api
         self.register = Register(
             self, api, self.outbox, self.events,
@@ -184,6 +188,7 @@ class Till:
                     log.warning("mDNS unavailable (%s): direct probes only", e)
                     self.discovery = None
             self.link.start()
+            self.deltas.start()  # not joined at stop: it may be in a long-poll
         self.signal(Signal.START)
 
     def stop(self) -> None:
@@ -249,6 +254,7 @@ class Till:
             case SnapshotReady(cat, size):
                 with self.lock:
                     self.catalogue = cat
+                self.deltas.snapshot_installed()  # today's changes it does not fold in
                 self.events.record(EventType.SNAPSHOT_INSTALLED, version=cat.version, size=size)
                 self.bus.publish(
                     "snapshot_installed", version=cat.version, articles=len(cat.articles)

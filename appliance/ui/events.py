@@ -238,6 +238,10 @@ class ScreenEvents:
         self._catalogue_changed()
         self._say(_("New catalogue installed ({n} articles).").format(n=ev.get("articles")))
 
+    def on_catalogue_changed(self, ev: Event) -> None:
+        """Today's change from the back office: the pages' buttons drawn again."""
+        self._refresh("catalogue")
+
     def _catalogue_changed(self) -> None:
         cat = self.till.catalogue
         version = cat.version if cat is not None else None
