@@ -22,7 +22,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .config import DataDir, fsync_dir
+from appliance.system.files import fsync_dir
+
+from .config import DataDir
 
 __all__ = ["BackupError", "backup"]
 

@@ -29,7 +29,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from .faults import crash_point
+from appliance.system.crash import crash_point
+
 from .ingest import Job, Outcome, ingest, judge_jobs, put_outcome, put_record
 from .storage import Store
 

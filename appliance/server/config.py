@@ -7,13 +7,13 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appliance.protocol import DEFAULT_PORT
+from appliance.system.files import atomic_write, create_once
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -42,48 +42,6 @@ def parse_hhmm(text: str) -> time:
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
         raise ValueError(f"not a time of day HH:MM: {text!r}")
     return time(int(m.group(1)), int(m.group(2)))
-
-
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Temp file, fsync, rename, fsync the folder."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _create_exclusive(path: Path, make: Callable[[], bytes], mode: int) -> None:
-    """Write `make()` to `path` unless it exists: a complete temp file hard-linked into
-    place, so two processes racing keep the first one's bytes and nobody reads half a file."""
-    if path.exists():
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, make())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(tmp, path)  # fails if another process made one meanwhile
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    fsync_dir(path.parent)
 
 
 class DataDir:
@@ -120,7 +78,7 @@ class DataDir:
 
     def write_settings(self, settings: dict[str, Any]) -> None:
         data = json.dumps(settings, indent=2, sort_keys=True).encode() + b"\n"
-        write_atomic(self.settings, data)
+        atomic_write(self.settings, data, shared=True)
 
     def admin_token(self) -> str:
         return self.admin_token_file.read_text(encoding="ascii").strip()
@@ -129,7 +87,7 @@ class DataDir:
         if self.admin_token_file.exists():
             return self.admin_token()
         token = secrets.token_urlsafe(32)
-        write_atomic(self.admin_token_file, token.encode() + b"\n", mode=0o600)
+        atomic_write(self.admin_token_file, token.encode() + b"\n", mode=0o600, shared=True)
         os.chmod(self.admin_token_file, 0o600)
         return token
 
@@ -147,7 +105,7 @@ class DataDir:
         from appliance.protocol.signing import load_private_key, new_private_key_pem
 
         path = self.signing_key_file
-        _create_exclusive(path, new_private_key_pem, 0o600)
+        create_once(path, new_private_key_pem, 0o600)
         return load_private_key(path.read_bytes())
 
     @property
@@ -169,7 +127,7 @@ class DataDir:
         from appliance.protocol.tls import certificate_matches, new_key_pem, self_signed
 
         key_file, cert_file = self.tls_key_file, self.tls_cert_file
-        _create_exclusive(key_file, new_key_pem, 0o600)
+        create_once(key_file, new_key_pem, 0o600)
         key = key_file.read_bytes()
         if cert_file.exists() and certificate_matches(key, cert_file.read_bytes()):
             return cert_file.read_text(encoding="ascii")
@@ -177,9 +135,9 @@ class DataDir:
             server_id = self.read_settings()["server_id"] if self.settings.exists() else "autonome"
         cert = self_signed(key, str(server_id))
         if cert_file.exists():  # a certificate of another key: replaced
-            write_atomic(cert_file, cert)
+            atomic_write(cert_file, cert, shared=True)
         else:
-            _create_exclusive(cert_file, lambda: cert, 0o644)
+            create_once(cert_file, lambda: cert, 0o644)
         return cert_file.read_text(encoding="ascii")
 
     def tls_fingerprint(self) -> str:

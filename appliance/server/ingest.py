@@ -30,8 +30,8 @@ from sqlalchemy import Connection, Select, and_, bindparam, or_, select
 
 from appliance.domain import GENESIS, canonical
 from appliance.protocol import SaleRecord
+from appliance.system.crash import crash_point
 
-from .faults import crash_point
 from .gaps import advance_contiguous
 from .storage import (
     MAX_INT,

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy import func, select
 
+from appliance.system.crash import crash_point
 from drivers.printer import PrinterError, PrinterLink, render
 from drivers.printer.tickets import COPY_BANNER, kitchen_ticket
 
 from .catalogue import printer_list
-from .faults import crash_point
 from .identity import META_KEY as IDENTITY_KEY
 from .identity import store_now
 from .print_status import station, till_name

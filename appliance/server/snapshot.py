@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,10 @@ import orjson
 from sqlalchemy import func, select
 
 from appliance.protocol.signing import sign
+from appliance.system.files import atomic_write
 
 from .catalogue import printer_list, screen_list
-from .config import DataDir, fsync_dir
+from .config import DataDir
 from .deltas import latest_seq, prune_folded
 from .identity import META_KEY as IDENTITY_KEY
 from .storage import (
@@ -150,17 +150,7 @@ def build_snapshot(store: Store, data: DataDir, server_id: str, keep: int = 3) -
     signature = sign(key, body)
     data.snapshots.mkdir(parents=True, exist_ok=True)
     final = snapshot_path(data, version)
-    tmp = final.with_name(f".{final.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(body)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, final)
-    fsync_dir(data.snapshots)
+    atomic_write(final, body)
     meta = {
         "version": version,
         "sha256": sha,

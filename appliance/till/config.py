@@ -13,8 +13,7 @@ from pydantic import ConfigDict, StrictBool, StrictInt, TypeAdapter, ValidationE
 
 from appliance.protocol.configfile import ConfigError, first_error, reason
 from appliance.protocol.tls import fingerprint_of_pem, pinned_context, same_fingerprint
-
-from .fsio import atomic_write
+from appliance.system.files import atomic_write
 
 __all__ = ["CONFIG_NAME", "NotEnrolled", "Settings", "TillConfig"]
 

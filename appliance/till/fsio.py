@@ -1,50 +1,17 @@
-"""Small durable-file helpers: atomic replace, fsync of a folder, checksummed lines."""
+"""The till's small files: a cursor alone in a file, checksummed lines of an append-only log.
+
+Durable writes (atomic replace, fsync of a folder) are `appliance.system.files`.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
 from pathlib import Path
 
-__all__ = ["atomic_write", "checksum", "encode_line", "fsync_dir", "read_int", "split_line"]
+__all__ = ["checksum", "encode_line", "read_int", "split_line"]
 
 log = logging.getLogger(__name__)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a file's creation or rename in `path` durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Replace `path` with `data`: temp file, fsync, rename, fsync the folder.
-    OSError (disk full...) leaves `path` as it was and no temp file behind."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError:
-        # disk full or I/O error: `path` is untouched; do not leave half a temp file
-        # taking the space that is missing
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
 
 
 def read_int(path: Path, default: int = 0) -> int:

@@ -14,7 +14,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fsio import encode_line, fsync_dir, split_line
+from appliance.system.files import fsync_dir
+
+from .fsio import encode_line, split_line
 
 __all__ = ["LineLog", "LogScan", "LogWriteError", "scan_log"]
 

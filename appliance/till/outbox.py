@@ -20,8 +20,9 @@ from typing import Any
 import orjson
 
 from appliance.domain import GENESIS
+from appliance.system.files import atomic_write
 
-from .fsio import atomic_write, read_int
+from .fsio import read_int
 from .linelog import LineLog, LogWriteError
 
 __all__ = ["Entry", "Outbox", "OutboxBusy", "OutboxWriteError"]

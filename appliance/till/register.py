@@ -34,10 +34,10 @@ from appliance.domain import (
     verify_pin,
 )
 from appliance.protocol.models import Article
+from appliance.system.crash import crash_point
 
 from .client import NotFound, Rejected, ServerError
 from .eventlog import EventLog
-from .faults import crash_point
 from .kitchenwatch import follow_job
 from .modes import ASKING_MODES, SERVER_MODES, Mode
 from .outbox import Outbox, OutboxWriteError

@@ -12,7 +12,6 @@ fallback.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import logging
@@ -25,8 +24,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from appliance.protocol.signing import BadKey, load_public_key, verify
-
-from .fsio import fsync_dir
+from appliance.system.files import fsync_dir, write_fsynced
 
 __all__ = ["Catalogue", "SnapshotRejected", "SnapshotStore"]
 
@@ -230,21 +228,9 @@ class SnapshotStore:
             )
         cat.sha256 = got
         self.dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._incoming, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError:
-            # disk full: the installed snapshot stays, and half a new one does not
-            # keep the space the outbox needs
-            with contextlib.suppress(OSError):
-                os.unlink(self._incoming)
-            raise
+        # disk full: the installed snapshot stays, and half a new one does not keep the
+        # space the outbox needs (write_fsynced removes it)
+        write_fsynced(self._incoming, data)
         if self.current.exists():
             os.replace(self.current, self.previous)
         os.replace(self._incoming, self.current)

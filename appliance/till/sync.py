@@ -20,11 +20,11 @@ from typing import Any, Protocol
 
 from appliance.domain import EventType
 from appliance.protocol.models import BatchResult
+from appliance.system.crash import crash_point
 
 from .client import ServerError
 from .config import Settings
 from .eventlog import EventLog
-from .faults import crash_point
 from .outbox import Entry, Outbox
 from .ports import Api, Core, Holds, Lost, UploadDone, UploadInterrupted
 

@@ -1,7 +1,7 @@
 """A till killed (SIGKILL) at chosen points, then started again on the same data.
 
 The points: mid-sale (lines rung up, not paid: the test kills it), and the
-till's own crash points (`AUTONOME_CRASH_AT`, appliance/till/faults.py):
+till's own crash points (`AUTONOME_CRASH_AT`, appliance/system/crash.py):
 after the payment but before the outbox append, between the append and the
 acknowledgement (`sale_closed`, the receipt), and in the middle of an upload
 (one batch taken by the server and acknowledged, the next taken but its answer
