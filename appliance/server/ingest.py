@@ -16,7 +16,6 @@ before the answer. One bad record never blocks the others.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 from collections.abc import Mapping
@@ -26,15 +25,29 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Connection, Select, and_, bindparam, or_, select
+from sqlalchemy import Connection, select
 
-from appliance.domain import GENESIS, canonical
+from appliance.domain import GENESIS
+from appliance.domain.chain import fast_canonical as _canonical
+from appliance.domain.chain import is_plain as _plain
+from appliance.domain.chain import verify_record_fast as _verify
 from appliance.protocol import SaleRecord
 from appliance.system.crash import crash_point
 
 from .gaps import advance_contiguous
+from .ingest_sql import (
+    _CHUNK,
+    _INSERT_SALE,
+    _SALES_BY_SEQ,
+    _around,
+    _int,
+    _pow2,
+    _qmark,
+    _rows,
+    _sales_by_ids,
+    _sales_in_ranges,
+)
 from .storage import (
-    MAX_INT,
     Store,
     integrity_events,
     now_iso,
@@ -57,79 +70,7 @@ __all__ = [
 
 log = logging.getLogger("autonome.server.ingest")
 
-# Built once: the hot path of every sale only binds values.
-_SALES_BY_SEQ = select(
-    sales.c.till_id, sales.c.seq, sales.c.sale_id, sales.c.hash, sales.c.prev_hash
-).where(
-    sales.c.till_id.in_(bindparam("tills", expanding=True)),
-    sales.c.seq.in_(bindparam("seqs", expanding=True)),
-)
-
 HTTP_STATUS = {"stored": 201, "duplicate": 200, "conflict": 409, "quarantined": 422}
-_CHUNK = 400
-
-
-def _pow2(n: int) -> int:
-    return 1 << (n - 1).bit_length()
-
-
-@functools.cache
-def _sales_by_ids(n: int) -> Select:
-    """By sale id, `n` of them (a power of two: the last is repeated to fill)."""
-    ids = [bindparam(f"i{k}") for k in range(n)]
-    return select(sales.c.sale_id, sales.c.body, sales.c.till_id, sales.c.seq).where(
-        sales.c.sale_id.in_(ids)
-    )
-
-
-@functools.cache
-def _sales_in_ranges(n: int) -> Select:
-    """By till and seq range, `n` ranges (a power of two: the last is repeated to fill)."""
-    cond = or_(
-        *(
-            and_(
-                sales.c.till_id == bindparam(f"t{k}"),
-                sales.c.seq.between(bindparam(f"lo{k}"), bindparam(f"hi{k}")),
-            )
-            for k in range(n)
-        )
-    )
-    return select(
-        sales.c.till_id, sales.c.seq, sales.c.sale_id, sales.c.hash, sales.c.prev_hash
-    ).where(cond)
-
-
-_INSERT_SALE = sales.insert().values(
-    {c: bindparam(c) for c in (
-        "sale_id", "till_id", "seq", "closed_at", "day", "total", "mode", "hash", "prev_hash",
-        "body", "received_at",
-    )}
-)  # fmt: skip
-
-_compiled: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}
-
-
-def _qmark(conn: Connection, stmt: Any) -> tuple[str, tuple[str, ...]] | None:
-    """The statement's SQL and parameter order for the DBAPI, when the driver takes
-    `?` parameters (SQLite): compiled once, then only values are bound, without
-    SQLAlchemy's per-execution work (100-200 µs a statement on the sale path)."""
-    if conn.dialect.paramstyle != "qmark":
-        return None
-    key = (id(stmt), conn.dialect.name)
-    found = _compiled.get(key)
-    if found is None:
-        c = stmt.compile(dialect=conn.dialect)
-        found = _compiled[key] = (c.string, tuple(c.positiontup or ()))
-    return found
-
-
-def _rows(conn: Connection, stmt: Any, params: dict[str, Any]) -> list[Any]:
-    """`conn.execute(stmt, params).all()`, straight on the driver where it can."""
-    q = _qmark(conn, stmt)
-    if q is None:
-        return list(conn.execute(stmt, params))
-    sql, names = q
-    return conn.connection.driver_connection.execute(sql, [params[n] for n in names]).fetchall()
 
 
 @dataclass(frozen=True)
@@ -165,68 +106,6 @@ def _errors(e: ValidationError) -> str:
         parts.append(f"{where}: {err.get('msg', 'invalid')}")
     more = len(e.errors()) - 5
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
-
-
-_PLAIN = frozenset({str, int, bool, type(None), list, dict})
-
-
-def _plain(obj: Any) -> bool:
-    """True when `obj` holds only JSON's strings, integers, booleans, nulls, arrays and
-    objects: no float (orjson and json print some differently, and orjson.loads makes
-    a float of an integer beyond 64 bits) and nothing json.dumps would refuse."""
-    t = type(obj)
-    if t is dict:
-        values: Any = obj.values()
-    elif t is list:
-        values = obj
-    else:
-        return t in _PLAIN
-    types = set(map(type, values))
-    if not types <= _PLAIN:
-        return False
-    if dict in types or list in types:
-        try:
-            return all(_plain(v) for v in values if type(v) is dict or type(v) is list)
-        except RecursionError:
-            return False
-    return True
-
-
-def _canonical(obj: Any, plain: bool) -> bytes:
-    """`domain.canonical(obj)`, the same bytes, several times faster when `plain`:
-    orjson, keys sorted, prints strings, integers, booleans and nulls exactly as
-    json.dumps(ensure_ascii=False) does (tests/unit/test_server_ingest.py checks it).
-    Anything else goes to the domain's own function."""
-    if plain:
-        try:
-            return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
-        except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, a key not str
-            pass
-    return canonical(obj)
-
-
-def _verify(item: dict[str, Any], plain: bool) -> bool:
-    """`domain.verify_record(item)`, on `_canonical`: the record's hash is
-    sha256(prev_hash + canonical(the record without "hash"))."""
-    try:
-        body = {k: v for k, v in item.items() if k != "hash"}
-        prev = str(item.get("prev_hash", ""))
-        data = prev.encode("ascii", "replace") + _canonical(body, plain)
-        return item.get("hash") == hashlib.sha256(data).hexdigest()
-    except (TypeError, ValueError):
-        return False
-
-
-def _int(value: Any) -> int | None:
-    """An integer the journal can hold (a seq, a till id), else None."""
-    if isinstance(value, int) and not isinstance(value, bool) and -MAX_INT <= value <= MAX_INT:
-        return value
-    return None
-
-
-def _around(seq: int) -> tuple[int, int]:
-    """The seqs before and after `seq` whose links matter, within what the journal holds."""
-    return max(seq - 1, -MAX_INT), min(seq + 1, MAX_INT)
 
 
 class _Group:
