@@ -15,13 +15,12 @@ for the core's.
 
 from __future__ import annotations
 
-import itertools
 import logging
-import queue
-import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+from appliance.till.jobthread import JobThread
 
 __all__ = ["EventPump", "Worker"]
 
@@ -30,67 +29,19 @@ log = logging.getLogger(__name__)
 Event = dict[str, Any]
 
 
-class Worker:
-    """Runs callables one at a time, in order, on its own thread."""
+class Worker(JobThread):
+    """Runs the till's commands one at a time, in order, on its own thread (the till
+    core's single-thread executor)."""
 
     def __init__(self, name: str = "till-ui-worker") -> None:
-        self.name = name
-        self._queue: queue.Queue[tuple[int, Callable[[], Any], Callable[..., Any] | None] | None]
-        self._queue = queue.Queue()
-        self._numbers = itertools.count(1)
-        self._thread: threading.Thread | None = None
-        #: the number of the command running now (0: none), read by the pump
-        self.current = 0
-        self.on_failure: Callable[[int, BaseException], None] | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-            self._thread.start()
-
-    def submit(self, call: Callable[[], Any], done: Callable[..., Any] | None = None) -> int:
-        """Queue `call`; `done(number, result)` runs after it on the worker thread.
-        The command's number."""
-        number = next(self._numbers)
-        self._queue.put((number, call, done))
-        return number
+        super().__init__(name)
 
     def in_worker(self) -> bool:
-        return self._thread is not None and threading.current_thread() is self._thread
-
-    @property
-    def backlog(self) -> int:
-        return self._queue.qsize()
+        return self.in_thread()
 
     def stop(self, timeout: float = 20.0) -> None:
         """Let the queued commands finish (a sale being paid is never cut), then end."""
-        if self._thread is None:
-            return
-        self._queue.put(None)
-        self._thread.join(timeout)
-        self._thread = None
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            number, call, done = item
-            self.current = number
-            result: Any = None
-            try:
-                result = call()
-            except Exception as e:  # a command never kills the worker
-                log.exception("till command %d failed", number)
-                if self.on_failure is not None:
-                    self.on_failure(number, e)
-            finally:
-                self.current = 0
-            if done is not None:
-                try:
-                    done(number, result)
-                except Exception:
-                    log.exception("after till command %d", number)
+        super().stop(timeout)
 
 
 class EventPump:
