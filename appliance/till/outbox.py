@@ -236,6 +236,12 @@ class Outbox:
             last = next((e for e in reversed(self._entries) if e.raw is None), None)
         return None if last is None else self.load(last)
 
+    def sales(self) -> list[dict[str, Any]]:
+        """Every readable sale of the outbox, in file order (the X report's reading)."""
+        with self._index_lock:
+            entries = [e for e in self._entries if e.raw is None]
+        return [self.load(e) for e in entries]
+
     def __len__(self) -> int:
         return len(self._entries)
 

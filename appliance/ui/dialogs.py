@@ -320,6 +320,11 @@ class XReportDialog(Dialog):
         ]
         for method, amount in (report.get("by_method") or {}).items():
             lines.append(f"{method_name(method)} : {money(int(amount))}")
+        excess = int(report.get("voucher_excess") or 0)
+        if excess:
+            lines.append(
+                _("Meal voucher above the total (no change): {amount}").format(amount=money(excess))
+            )
         lines.append("")
         for v in report.get("by_vat") or []:
             lines.append(

@@ -110,3 +110,42 @@ def test_no_report_for_a_day_not_begun_or_not_a_day(store):
 def test_z_of_an_empty_day(store):
     z, made = close_day(store)
     assert made and z["sales"] == 0 and z["payments"] == [] and z["vat"] == []
+
+
+def test_the_till_and_the_server_give_the_same_figures_for_the_same_sales(store, tmp_path):
+    # One computation of a day's figures (domain.figures): the till's X report, read
+    # from its outbox, and the server's, from its journal, agree on every figure,
+    # a meal voucher above the total included (face value, excess apart).
+    from appliance.till.outbox import Outbox
+    from appliance.ui.xreport import report_from_records
+
+    till_id, _ = enrol(store, create_code(store), "caisse 1")
+    maker = SaleMaker(till_id)
+    recs = [
+        maker.sale([BAGUETTE, EXPRESSO], [("cash", 500)], closed_at=_noon()),
+        maker.sale([WINE], [("card", 900)], closed_at=_noon()),
+        maker.sale([CROISSANTS], [("meal_voucher", 400)], sale_discount=30, closed_at=_noon()),
+        maker.sale([WINE, BAGUETTE], [("meal_voucher", 300), ("cash", 1000)], closed_at=_noon()),
+        maker.sale([EXPRESSO], [("cheque", 150)], closed_at=_noon()),
+    ]
+    ingest_batch(store, till_id, recs)
+    box = Outbox.open(tmp_path / "till")
+    try:
+        for r in recs:
+            box.append(r)
+        day = _noon().date()
+        till = report_from_records(box.sales(), day, _noon().tzinfo)
+    finally:
+        box.close()
+    server = x_report(store)
+    assert server["voucher_excess"] == 100 == till["voucher_excess"]
+    assert (till["count"], till["total"]) == (server["sales"], server["total"]) == (5, 2840)
+    assert till["by_method"] == {p["method"]: p["amount"] for p in server["payments"]}
+    assert till["by_method"]["meal_voucher"] == 700  # face value: the excess is not change
+    assert till["by_method"]["cash"] == 500 - 130 + 1000 - 180  # net of the change
+    assert [{k: v[k] for k in ("vat_bp", "gross", "net", "vat")} for v in server["vat"]] == (
+        till["by_vat"]
+    )
+    assert sum(till["by_method"].values()) == till["total"] + till["voucher_excess"]
+    (t,) = server["tills"]
+    assert (t["first_seq"], t["last_seq"]) == (till["first_seq"], till["last_seq"]) == (1, 5)

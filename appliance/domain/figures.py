@@ -1,0 +1,66 @@
+"""The figures of a day's sales, computed once for the till's X report and the server's
+X and Z reports.
+
+Payments are what the shop took in: cash net of the change given (what stayed in
+the drawer), every other method at the amount tendered. A meal voucher's excess
+is not given back as change: it stays with the shop, the voucher counts at its
+face value (what the issuer pays back), and the excess is shown apart as
+`voucher_excess`, so the payments add up to the total plus `voucher_excess`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .sale import PAYMENT_METHODS
+
+__all__ = ["day_figures"]
+
+
+def day_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Count, total, discounts, voucher excess, modes, per till (sales, total, first and
+    last seq), per payment method (amount, count) and per VAT rate (gross, net, vat) of
+    `records`, the sales of one day (the caller chooses which)."""
+    per_till: dict[int, dict[str, Any]] = {}
+    pay = {m: {"method": m, "amount": 0, "count": 0} for m in PAYMENT_METHODS}
+    vat: dict[int, dict[str, int]] = {}
+    modes = {"online": 0, "autonomous": 0}
+    count = total = discounts = voucher_excess = 0
+    for rec in records:
+        if rec.get("kind", "sale") != "sale":
+            continue
+        count += 1
+        total += rec["total"]
+        voucher_excess += rec.get("voucher_excess", 0)
+        discounts += rec.get("sale_discount", 0) + sum(
+            ln.get("discount", 0) for ln in rec.get("lines", ())
+        )
+        modes[rec["mode"]] = modes.get(rec["mode"], 0) + 1
+        till_id, seq = rec.get("till_id"), rec.get("seq")
+        t = per_till.setdefault(
+            till_id, {"till_id": till_id, "sales": 0, "total": 0, "first_seq": seq, "last_seq": seq}
+        )
+        t["sales"] += 1
+        t["total"] += rec["total"]
+        t["first_seq"] = min(t["first_seq"], seq)
+        t["last_seq"] = max(t["last_seq"], seq)
+        for p in rec.get("payments", ()):
+            slot = pay.setdefault(p["method"], {"method": p["method"], "amount": 0, "count": 0})
+            slot["amount"] += p["amount"]
+            slot["count"] += 1
+        pay["cash"]["amount"] -= rec.get("change", 0)
+        for v in rec.get("vat", ()):
+            slot = vat.setdefault(v["vat_bp"], {"gross": 0, "net": 0, "vat": 0})
+            for k in ("gross", "net", "vat"):
+                slot[k] += v[k]
+    return {
+        "sales": count,
+        "total": total,
+        "discounts": discounts,
+        "voucher_excess": voucher_excess,
+        "modes": modes,
+        "tills": [per_till[k] for k in sorted(per_till)],
+        "payments": [p for p in pay.values() if p["count"]],
+        "vat": [{"vat_bp": bp, **vat[bp]} for bp in sorted(vat, reverse=True)],
+    }
