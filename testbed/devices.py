@@ -119,7 +119,7 @@ def install_snapshot(folder: Path, data: bytes, version: int = 1) -> None:
 
 
 class Clock:
-    """The till's clock, set by the test."""
+    """A `domain.Clock` set by the test (the one settable clock of the tests)."""
 
     def __init__(self, t: datetime | None = None) -> None:
         self.t = t or datetime(2026, 11, 28, 10, 0, 7, tzinfo=UTC)

@@ -5,7 +5,7 @@ No I/O here: the server and the till both build on it.
 
 from .cashier import hash_pin, verify_pin
 from .chain import GENESIS, ChainBreak, canonical, record_hash, verify_chain, verify_record
-from .clock import monotonic_closed_at
+from .clock import Clock, monotonic_closed_at, utc_now
 from .journal import EventType, make_event
 from .money import format_cents, parse_cents, round_half_up
 from .routing import printers_by_category
@@ -18,6 +18,7 @@ __all__ = [
     "GENESIS",
     "PAYMENT_METHODS",
     "ChainBreak",
+    "Clock",
     "EventType",
     "Line",
     "Payment",
@@ -35,6 +36,7 @@ __all__ = [
     "record_hash",
     "round_half_up",
     "spread_discount",
+    "utc_now",
     "vat_breakdown",
     "vat_from_gross",
     "verify_chain",

@@ -1,10 +1,22 @@
-"""A till clock may go backwards (no RTC, no NTP while the server is down)."""
+"""The one clock: a `Clock` is a callable giving an aware datetime, injected in the
+till core, its journal and the server's clock checks (`utc_now` unless a test sets
+one: `testbed.devices.Clock`). A till clock may go backwards (no RTC, no NTP while
+the server is down)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
-__all__ = ["monotonic_closed_at"]
+__all__ = ["Clock", "monotonic_closed_at", "utc_now"]
+
+#: what the till and the server are given to read the time
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The system's clock, time-zone aware (UTC)."""
+    return datetime.now(UTC)
 
 
 def monotonic_closed_at(now: datetime, last: datetime | None) -> tuple[datetime, bool]:

@@ -32,8 +32,8 @@ import orjson
 from appliance.protocol import API_PREFIX
 from appliance.protocol.deltas import TILL_VERSION_HEADER, DeltaInvalid, check_delta
 from appliance.protocol.signing import BadKey, load_public_key, verify
+from appliance.system.files import fsync_dir
 
-from .fsio import fsync_dir
 from .snapshot import Catalogue
 
 __all__ = ["DeltaFollower", "DeltaLog", "DeltaRefused", "apply_ops", "till_version"]

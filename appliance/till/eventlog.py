@@ -12,14 +12,12 @@ import bisect
 import logging
 import threading
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from appliance.domain import EventType, make_event
+from appliance.domain import Clock, EventType, make_event, utc_now
 from appliance.system.files import atomic_write
 
 from .fsio import read_int
@@ -38,7 +36,7 @@ class EventLog:
         self,
         directory: Path,
         till_id: int,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Clock = utc_now,
     ) -> None:
         self.dir = Path(directory)
         self.till_id = till_id

@@ -20,11 +20,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from appliance.domain import EventType, Sale
+from appliance.domain import Clock, EventType, Sale, utc_now
 
 from .bus import EventBus
 from .client import ServerClient
@@ -70,7 +69,7 @@ class Till:
         server_hint: str | None = None,
         mdns_interfaces: list[str] | None = None,
         mdns: bool | None = None,
-        now: Callable[[], datetime] | None = None,
+        now: Clock | None = None,
         client_factory: Callable[..., Any] = ServerClient,
         probe_fn: Callable[..., Sighting | None] = probe,
     ) -> None:
@@ -85,7 +84,7 @@ class Till:
             list(mdns_interfaces) if mdns_interfaces else list(self.settings.mdns_interfaces)
         )
         self.use_mdns = self.settings.mdns if mdns is None else mdns
-        self.now = now or (lambda: datetime.now(UTC))
+        self.now = now or utc_now
         self.bus = EventBus()
         self.lock = threading.RLock()
         self.mode = Mode.BOOT

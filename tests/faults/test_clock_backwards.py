@@ -19,17 +19,10 @@ from typing import Any
 import pytest
 
 from appliance.till import Mode, Till
+from testbed.devices import Clock
 from testbed.rig import CASHIER, assert_exactly_once
 
 pytestmark = pytest.mark.timeout(60)
-
-
-class Clock:
-    def __init__(self, t: datetime) -> None:
-        self.t = t
-
-    def __call__(self) -> datetime:
-        return self.t
 
 
 class Events:

@@ -17,6 +17,7 @@ from appliance.till.modes import TRANSITIONS, step
 from appliance.till.ports import Back, Holds, Lost, NoServerFound
 from appliance.till.snapshot import SnapshotStore
 from appliance.till.sync import Uploader, advance, drain
+from testbed.devices import Clock
 from testbed.fakeserver import FakeServer
 from testbed.snapshots import PUBLIC, make_snapshot, signed
 from testbed.tls import make_certificate
@@ -30,14 +31,6 @@ ARTICLES = [
     {"article_id": "NEW1", "name": "Tarte", "price": 300, "vat_bp": 550,
      "category": "pastry", "barcodes": ["999"]},
 ]  # fmt: skip
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.t
 
 
 @pytest.fixture
@@ -56,7 +49,12 @@ def rig(tmp_path):
     SnapshotStore(tmp_path / "snapshot").install(
         data, hashlib.sha256(data).hexdigest(), 1, **signed(data)
     )
-    fake, clock, events, tills = FakeServer(ARTICLES), Clock(), [], []
+    fake, clock, events, tills = (
+        FakeServer(ARTICLES),
+        Clock(datetime(2026, 11, 28, 10, tzinfo=UTC)),
+        [],
+        [],
+    )
 
     def new_till() -> Till:
         # the link's probe finds the server unless it is down
