@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 USAGE = """usage: autonome COMMAND [ARGS]
 
 commands:
-  server     run the store server, or manage it (init, enroll-code, revoke-till,
-             import-csv, pending, report, journal)
+  server     run the store server (server run), or manage it: init, enroll-code,
+             revoke-till, import-csv, pending, report, journal, tills, backup,
+             printers, print-jobs, store
   snapshot   build the store snapshot now (snapshot build --data DIR)
   till       run a till (till --data DIR: its touchscreen; till --headless --data DIR:
              JSON on stdin/stdout) or enrol it (till enroll ...)

@@ -65,6 +65,8 @@ class Drill:
         self.kitchen_ports = kitchen_ports
         self.out = out
         self.pictures: dict[str, Path] = {}
+        #: the kitchen and bar tickets that could not be drawn, and why
+        self.tickets_not_drawn: dict[str, str] = {}
         self.kitchen_printers: dict[str, Any] = {}
         self.online = online
         self.offline = offline
@@ -98,6 +100,11 @@ class Drill:
         self.kitchen_printers = start_kitchen_printers(
             lambda m: self.say(f"   {m}"), self.kitchen_ports
         )
+        for printer_id, port in self.kitchen_ports.items():
+            if printer_id not in self.kitchen_printers:
+                self.tickets_not_drawn[printer_id] = (
+                    f"no simulated printer: port {port} is taken (is `make demo` running?)"
+                )
 
     def sell(self, till: TillProcess, count: int, label: str) -> None:
         scanner = till is self.tills[0]  # till 1 reads its codes from its USB scanner
@@ -136,6 +143,8 @@ class Drill:
             if printer.core.receipts():
                 printed.append(printer_id)
                 self.keep_picture(f"ticket-{printer_id}", printer.png())
+            else:
+                self.tickets_not_drawn[printer_id] = "nothing printed within 15 s"
         self.say(f"   order for table 12 sent: ticket printed by {', '.join(printed) or 'nobody'}")
 
     def order_refused(self) -> None:
@@ -270,6 +279,7 @@ def run_drill(
             drill.stop()
     result["seconds"] = round(time.monotonic() - started, 2)
     result["pictures"] = {name: str(path) for name, path in drill.pictures.items()}
+    result["tickets_not_drawn"] = dict(drill.tickets_not_drawn)
     return result
 
 
@@ -288,6 +298,10 @@ def _report(r: dict[str, Any]) -> str:
         f"hash chains                    : {'verified' if r['chain_ok'] else 'BROKEN'}\n"
         f"drill time                     : {r['seconds']} s\n{verdict}"
         + "".join(f"\n{name:<31}: {path}" for name, path in r.get("pictures", {}).items())
+        + "".join(
+            f"\n{'ticket-' + name + ' not drawn':<31}: {why}"
+            for name, why in r.get("tickets_not_drawn", {}).items()
+        )
     )
 
 

@@ -154,9 +154,9 @@ class Showcase:
 
 def no_screen() -> bool:
     """A Linux machine with no display server for SDL to open a window on."""
-    if not sys.platform.startswith("linux"):
-        return False
-    return not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+    from appliance.ui.cli import no_screen as none
+
+    return none()
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -44,9 +44,20 @@ def _data_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, required=True, help="the server's data folder")
 
 
+def _port(text: str) -> int:
+    """A TCP port, 0 (any free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a TCP port is 0 to 65535 (got {text!r})")
+    return port
+
+
 def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port ({DEFAULT_PORT})")
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port ({DEFAULT_PORT})")
     p.add_argument(
         "--mdns-interface",
         action="append",
@@ -140,10 +151,27 @@ def main(argv: list[str] | None = None) -> int:
     if a.command is None:
         _parser().print_help()
         return 2
+    from sqlalchemy.exc import DatabaseError
+
+    folder = getattr(a, "data", None)
+    if folder is not None and folder.exists() and not folder.is_dir():
+        print(
+            f"autonome server {a.command}: --data {folder} is a file, not a folder", file=sys.stderr
+        )
+        return 1
     try:
         return handlers[a.command](a)
     except (FileNotFoundError, ValueError) as e:
         print(f"autonome server {a.command}: {e}", file=sys.stderr)
+        return 1
+    except DatabaseError as e:
+        db = DataDir(a.data).db if folder is not None else "the database"
+        reason = str(getattr(e, "orig", None) or e).splitlines()[0]
+        print(
+            f"autonome server {a.command}: {db} is not a store database ({reason}): "
+            "nothing was changed; restore the folder from a backup",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -257,14 +285,14 @@ def _run(a: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
-    from .bootstrap import init_data_dir
     from .config import DataDir, ServerConfig, parse_hhmm
-    from .demo import demo_catalogue
 
     data = DataDir(a.data)
     if not data.settings.exists():
-        init_data_dir(a.data, catalogue=demo_catalogue())
-        print(f"autonome server: {a.data} was empty: initialised with the demo", file=sys.stderr)
+        raise FileNotFoundError(
+            f"{a.data} holds no store server (no {data.settings.name}): make one first with "
+            f"`autonome server init --data {a.data}` (--demo for the demo bakery-café)"
+        )
     settings = data.read_settings()
     _first_snapshot(data, settings["server_id"])
     snapshot_at = a.snapshot_at or settings.get("snapshot_at", "23:30")
@@ -481,7 +509,7 @@ def snapshot_main(argv: list[str] | None = None) -> int:
 
     try:
         data, store, settings = _open(a)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, ValueError) as e:
         print(f"autonome snapshot: {e}", file=sys.stderr)
         return 1
     t0 = time.perf_counter()

@@ -70,10 +70,13 @@ class DataDir:
         return self.settings.exists() and self.db.exists()
 
     def read_settings(self) -> dict[str, Any]:
-        """server.json; ConfigError naming the file and the key on a mistake."""
+        """server.json; a ConfigError naming the file (and the key) when it is damaged."""
         from .settings import checked_settings
 
-        raw = json.loads(self.settings.read_text(encoding="utf-8"))
+        try:
+            raw = json.loads(self.settings.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"{self.settings} is damaged ({e}); restore it from a backup") from e
         return checked_settings(raw, str(self.settings))
 
     def write_settings(self, settings: dict[str, Any]) -> None:

@@ -41,6 +41,18 @@ def _find_server(interfaces: list[str], timeout: float) -> str | None:
     return seen.url if seen else None
 
 
+def _reason(error: BaseException) -> str:
+    """Why a connection failed, in a few words ("connection refused"), not a repr."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror.lower()
+        seen = seen.__cause__ or seen.__context__
+    if getattr(error, "code", "") == "timeout":
+        return "no answer in time"
+    return type(error.__cause__ or error).__name__
+
+
 def _fail(message: str) -> int:
     print(f"autonome till enroll: {message}", file=sys.stderr)
     return 1
@@ -64,8 +76,8 @@ def enroll(argv: list[str]) -> int:
         same_fingerprint,
     )
 
-    from .client import IdentityMismatch, ServerClient, ServerError
-    from .config import CONFIG_NAME, NotEnrolled, Settings, TillConfig
+    from .client import IdentityMismatch, ServerClient, ServerError, ServerUnreachable
+    from .config import CONFIG_NAME, ConfigDamaged, NotEnrolled, Settings, TillConfig
 
     p = argparse.ArgumentParser(prog="autonome till enroll", description="enrol this till")
     p.add_argument("--data", type=Path, required=True, help="the till's data folder")
@@ -81,8 +93,16 @@ def enroll(argv: list[str]) -> int:
     p.add_argument("--timeout", type=float, default=10.0, help="mDNS search, seconds")
     a = p.parse_args(argv)
     _logging("WARNING")
+    if a.data.exists() and not a.data.is_dir():
+        return _fail(f"--data {a.data} is a file, not a folder")
+    damaged = None
     if (a.data / CONFIG_NAME).exists():
-        return _fail(f"{a.data} already holds an enrolled till")
+        try:
+            TillConfig.load(a.data)
+        except ConfigDamaged:
+            damaged = a.data / CONFIG_NAME  # replaced below, once enrolled
+        else:
+            return _fail(f"{a.data} already holds an enrolled till")
     try:
         expected = normalise_fingerprint(a.fingerprint) if a.fingerprint else None
     except ValueError as e:
@@ -102,6 +122,8 @@ def enroll(argv: list[str]) -> int:
                 f"({expected}): the code was not sent; not enrolled"
             )
         return _fail(f"{e.message}: not enrolled")
+    except ServerUnreachable as e:
+        return _fail(f"no store server answers at {url} ({_reason(e)}): not enrolled")
     except ServerError as e:
         return _fail(f"{e.code}: {e.message}")
     finally:
@@ -143,6 +165,9 @@ def enroll(argv: list[str]) -> int:
     if health.server_id != config.server_id:
         return _fail(f"{url} now answers as {health.server_id}: not enrolled")
     a.data.mkdir(parents=True, exist_ok=True)
+    if damaged is not None:
+        damaged.replace(damaged.with_name(CONFIG_NAME + ".damaged"))
+        print(f"the damaged {CONFIG_NAME} is kept as {CONFIG_NAME}.damaged")
     config.save(a.data)
     print(
         f"enrolled: till {config.till_id} of server {config.server_id} at {url}, "

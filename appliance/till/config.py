@@ -15,13 +15,18 @@ from appliance.protocol.configfile import ConfigError, first_error, reason
 from appliance.protocol.tls import fingerprint_of_pem, pinned_context, same_fingerprint
 from appliance.system.files import atomic_write
 
-__all__ = ["CONFIG_NAME", "NotEnrolled", "Settings", "TillConfig"]
+__all__ = ["CONFIG_NAME", "ConfigDamaged", "NotEnrolled", "Settings", "TillConfig"]
 
 CONFIG_NAME = "till.json"
 
 
 class NotEnrolled(RuntimeError):
     """The data folder holds no enrolled till."""
+
+
+class ConfigDamaged(NotEnrolled):
+    """The data folder's till.json is there but cannot be read (torn, empty, not JSON,
+    not the shape of a till's): enrolling the till again replaces it."""
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -94,24 +99,37 @@ class TillConfig:
     @classmethod
     def load(cls, data_dir: Path) -> TillConfig:
         path = Path(data_dir) / CONFIG_NAME
+        if Path(data_dir).exists() and not Path(data_dir).is_dir():
+            raise NotEnrolled(f"--data {data_dir} is a file, not a till's folder")
         try:
-            raw = json.loads(path.read_text())
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise TypeError(f"a JSON {type(raw).__name__}, not an object")
+            return cls(
+                till_id=int(raw["till_id"]),
+                token=str(raw["token"]),
+                server_id=str(raw["server_id"]),
+                server_url=raw.get("server_url"),
+                name=str(raw.get("name", "")),
+                settings=Settings.from_dict(raw.get("settings") or {}, str(path)),
+                signing_key=raw.get("signing_key") or None,
+                server_cert=raw.get("server_cert") or None,
+                server_fingerprint=raw.get("server_fingerprint") or None,
+            )
         except FileNotFoundError:
             raise NotEnrolled(
                 f"no {CONFIG_NAME} in {data_dir}: enrol this till first "
                 "(autonome till enroll --data DIR --code CODE)"
             ) from None
-        return cls(
-            till_id=int(raw["till_id"]),
-            token=str(raw["token"]),
-            server_id=str(raw["server_id"]),
-            server_url=raw.get("server_url"),
-            name=str(raw.get("name", "")),
-            settings=Settings.from_dict(raw.get("settings") or {}, str(path)),
-            signing_key=raw.get("signing_key") or None,
-            server_cert=raw.get("server_cert") or None,
-            server_fingerprint=raw.get("server_fingerprint") or None,
-        )
+        except ConfigError:  # a setting misspelt: the file and the key are named
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            what = f"no {e}" if isinstance(e, KeyError) else str(e).splitlines()[0][:80]
+            raise ConfigDamaged(
+                f"{path} is damaged ({what or type(e).__name__}): this till cannot start; "
+                f"enrol it again with a new code (autonome till enroll --data {data_dir} "
+                "--code CODE), which keeps the damaged file as till.json.damaged"
+            ) from None
 
     def save(self, data_dir: Path) -> None:
         body = asdict(self)

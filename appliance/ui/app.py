@@ -20,6 +20,7 @@ from . import i18n
 from .controller import TillController
 from .theme import COLOURS
 from .view import TillRoot
+from .widgets import use_till_clipboard
 
 __all__ = ["TillApp", "build_root"]
 
@@ -31,6 +32,7 @@ def build_root(
     from kivy.clock import Clock
 
     Window.clearcolor = COLOURS["background"]
+    use_till_clipboard()
     ctl.pump.schedule = Clock.create_trigger(ctl.pump.drain, 0)
     return TillRoot(ctl, side=side(ctl) if side is not None else None)
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["attach_devices", "configure_kivy", "main", "offscreen_env"]
+__all__ = ["attach_devices", "configure_kivy", "main", "no_screen", "offscreen_env"]
 
 SIZE = re.compile(r"^(\d{3,5})x(\d{3,5})$")
 
@@ -38,6 +38,14 @@ def offscreen_env(home: Path) -> dict[str, str]:
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
     return env
+
+
+def no_screen() -> bool:
+    """A Linux machine with no display server for SDL to open a window on (no DISPLAY,
+    WAYLAND_DISPLAY, nor SDL_VIDEODRIVER such as kmsdrm on the till's own screen)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    return not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
 
 
 def configure_kivy(home: Path | None, size: tuple[int, int] | None, fullscreen: bool) -> None:
@@ -91,8 +99,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    from appliance.till import NotEnrolled, Till
+    from appliance.till import NotEnrolled, Till, TillConfig
 
+    try:
+        TillConfig.load(a.data)
+    except NotEnrolled as e:
+        print(f"autonome ui: {e}", file=sys.stderr)
+        return 1
+    if no_screen():
+        print(
+            "autonome ui: no screen here (no DISPLAY, WAYLAND_DISPLAY or SDL_VIDEODRIVER): "
+            "the touchscreen cannot open; without a screen: "
+            f"autonome till --headless --data {a.data}",
+            file=sys.stderr,
+        )
+        return 1
     try:
         till = Till(
             a.data,

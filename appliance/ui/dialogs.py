@@ -4,6 +4,7 @@ with a button (never by touching beside it)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ from kivy.uix.textinput import TextInput
 
 from appliance.domain import FRENCH_RATES
 
-from .i18n import N_, _, money, ngettext, parse_amount
+from .i18n import N_, _, label_value, long_date, money, ngettext, parse_amount, percent
 from .texts import QuestionText
 from .theme import COLOURS, SIZES, TOUCH
 from .widgets import Bar, Keypad, TextLabel, TouchButton, fill
@@ -209,6 +210,21 @@ class Choices(GridLayout):
             self.on_choose(value)
 
 
+def category_rates(catalogue: Any) -> dict[str, int]:
+    """Each category's VAT rate (basis points): its own `vat_bp` when the snapshot gives
+    one, else the rate most of its articles carry."""
+    counts: dict[str, Counter[int]] = {}
+    for article in (getattr(catalogue, "articles", None) or {}).values():
+        bp = article.get("vat_bp")
+        if isinstance(bp, int):
+            counts.setdefault(str(article.get("category") or ""), Counter())[bp] += 1
+    rates = {cid: c.most_common(1)[0][0] for cid, c in counts.items()}
+    for c in getattr(catalogue, "categories", None) or []:
+        if isinstance(c.get("vat_bp"), int):
+            rates[str(c.get("id"))] = c["vat_bp"]
+    return rates
+
+
 class ArticleDialog(Dialog):
     """A new article, created on the store server (managers, online only)."""
 
@@ -221,19 +237,29 @@ class ArticleDialog(Dialog):
         self.barcode = _field(_("Barcode (optional)"), "article:barcode", input_filter="int")
         for w in (self.name, self.price, self.barcode):
             self.box.add_widget(w)
-        rates = [(str(bp), f"{bp / 100:g} %") for bp in FRENCH_RATES]
+        rates = [(str(bp), percent(bp)) for bp in FRENCH_RATES]
         self.box.add_widget(TextLabel(text=_("VAT"), size_hint_y=None, height=dp(28)))
         self.vat = Choices(rates, "article:vat")
         self.vat.choose("550")
         self.box.add_widget(self.vat)
+        # every category of the store, on two rows past five; choosing one takes its rate
         cats = [
             (str(c.get("id")), str(c.get("name") or c.get("id")))
             for c in (getattr(catalogue, "categories", None) or [])
             if c.get("id")
-        ][:6] or [("divers", _("Other"))]
+        ] or [("divers", _("Other"))]
+        self.rates = category_rates(catalogue)
         self.box.add_widget(TextLabel(text=_("Category"), size_hint_y=None, height=dp(28)))
-        self.category = Choices(cats, "article:category")
+        rows = 1 if len(cats) <= 5 else 2
+        self.category = Choices(
+            cats,
+            "article:category",
+            on_choose=self._category,
+            rows=rows,
+            height=dp(TOUCH * rows + 6 * (rows - 1)),
+        )
         self.box.add_widget(self.category)
+        self._category(self.category.value)
         self.result = TextLabel(color=COLOURS["text"], size_hint_y=None, height=dp(56))
         self.result.tag = "article:result"
         self.box.add_widget(self.result)
@@ -245,6 +271,12 @@ class ArticleDialog(Dialog):
         row.add_widget(cancel)
         row.add_widget(self.create)
         self.box.add_widget(row)
+
+    def _category(self, category: str) -> None:
+        """The VAT rate of the category's articles (a rate it names itself first)."""
+        rate = self.rates.get(category)
+        if rate is not None and str(rate) in self.vat.buttons:
+            self.vat.choose(str(rate))
 
     def submit(self) -> None:
         name = self.name.text.strip()
@@ -311,7 +343,7 @@ class XReportDialog(Dialog):
         super().__init__(_("X report of this till"), size_hint=(0.6, 0.85))
         self.tag = "xreport"
         lines = [
-            _("Day: {day}").format(day=report.get("day")),
+            _("Day: {day}").format(day=long_date(str(report.get("day")))),
             _("Sales: {n}").format(n=report.get("count", 0)),
             _("Total: {amount}").format(amount=money(int(report.get("total") or 0))),
             _("Of which in autonomous mode: {n}").format(n=report.get("autonomous", 0)),
@@ -319,7 +351,7 @@ class XReportDialog(Dialog):
             "",
         ]
         for method, amount in (report.get("by_method") or {}).items():
-            lines.append(f"{method_name(method)} : {money(int(amount))}")
+            lines.append(label_value(method_name(method), money(int(amount))))
         excess = int(report.get("voucher_excess") or 0)
         if excess:
             lines.append(
@@ -328,8 +360,8 @@ class XReportDialog(Dialog):
         lines.append("")
         for v in report.get("by_vat") or []:
             lines.append(
-                _("VAT {rate} %: {gross} incl. {vat} VAT").format(
-                    rate=f"{v['vat_bp'] / 100:g}",
+                _("VAT {rate}: {gross} incl. {vat} VAT").format(
+                    rate=percent(int(v["vat_bp"])),
                     gross=money(int(v["gross"])),
                     vat=money(int(v["vat"])),
                 )

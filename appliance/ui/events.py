@@ -122,6 +122,7 @@ class ScreenEvents:
         st.mode = str(ev.get("mode"))
         st.server = ev.get("server") or st.server
         st.pending = int(ev.get("pending") or 0)
+        st.server_back = st.mode == "AUTONOMOUS" and ev.get("previous") == "ASK_UPLOAD"
         if st.mode not in ("ASK_AUTONOMOUS", "ASK_UPLOAD") and st.question is not None:
             st.question = None
             if self.view is not None:

@@ -20,7 +20,7 @@ from kivy.uix.widget import Widget
 
 from .controller import TillController
 from .dialogs import DiscountDialog, method_name
-from .i18n import _, money, parse_amount
+from .i18n import _, label_value, money, ngettext, parse_amount
 from .keys import TypedCode
 from .theme import COLOURS, SIZES, TOUCH, rgba
 from .widgets import Keypad, TextLabel, TicketView, TouchButton, fill
@@ -158,6 +158,7 @@ class SaleScreen(Screen):
         self.header = TextLabel(
             font_size=sp(SIZES["small"]), size_hint_y=None, height=dp(30), color=COLOURS["muted"]
         )
+        self.header.tag = "sale:header"
         self.ticket = TicketView(self.ctl.select)
         self.discount_line = TextLabel(
             font_size=sp(SIZES["text"]), size_hint_y=None, height=0, color=COLOURS["text"]
@@ -281,6 +282,7 @@ class SaleScreen(Screen):
             self._sale()
         if what in ("functions", "status", "all"):
             self._functions()
+            self._header()
 
     def _sale(self) -> None:
         st = self.ctl.state
@@ -323,13 +325,19 @@ class SaleScreen(Screen):
         self.pay.label = _("Pay {amount}").format(amount=money(int(sale.get("due") or 0)))
         # the lines on screen, the waiting ones too: the count does not change again
         # (and render again) when the core confirms a line
-        n = len(rows)
+        self._lines_shown = len(rows)
+        self._header()
+
+    def _header(self) -> None:
+        """Who is at the till (the cashier logged in now), how many lines, the next ×."""
+        st = self.ctl.state
+        n = getattr(self, "_lines_shown", 0)
         who = (st.cashier or {}).get("name", "")
         self.header.text = " · ".join(
             x
             for x in (
                 who,
-                _("{n} lines").format(n=n) if n else "",
+                ngettext("{n} line", "{n} lines", n).format(n=n) if n else "",
                 _("next: {n} ×").format(n=st.next_quantity) if st.next_quantity else "",
             )
             if x
@@ -361,8 +369,13 @@ class SaleScreen(Screen):
         kitchen.disabled = (not restaurant) or st.autonomous
         kitchen.reason = _("Kitchen: out of reach in autonomous mode") if restaurant else ""
         upload = f["fn:upload"]
-        upload.disabled = st.pending == 0 or st.mode not in ("AUTONOMOUS", "ONLINE")
-        upload.reason = _("Send sales: none waiting") if st.pending == 0 else ""
+        answers = st.mode == "ONLINE" or (st.autonomous and st.server_back)
+        upload.disabled = st.pending == 0 or not answers
+        upload.reason = (
+            _("Send sales: none waiting")
+            if st.pending == 0
+            else _("Send sales: the server does not answer")
+        )
         upload.label = _("Send sales ({n})").format(n=st.pending) if st.pending else _("Send sales")
 
     def _pages(self) -> None:
@@ -421,20 +434,24 @@ class PaymentScreen(Screen):
         middle = BoxLayout(orientation="vertical", spacing=dp(6), size_hint_x=0.3)
         self.keypad = Keypad(tag="paykey")
         self.keypad.hint = _("Amount given")
-        exact = TouchButton(
-            _("Exact amount"),
+        self.exact = exact = TouchButton(
+            _("Exact amount in cash"),
             tag="pay:exact",
             colour=list(COLOURS["pay"]),
             font_size=sp(22),
             size_hint_y=None,
             height=dp(SIZES["key"] * 1.3),
         )
-        exact.bind(on_release=lambda *_: self.ctl.pay("cash"))
+        exact.bind(on_release=lambda *_: self._cash())
         middle.add_widget(self.keypad)
         middle.add_widget(exact)
         root.add_widget(middle)
         root.add_widget(self._methods())
         self.add_widget(root)
+        #: the payments of the sale being paid, and the method touched last: once it is
+        #: closed, a sale paid by card shows no change
+        self._open_payments: list[dict[str, Any]] = []
+        self._last_method: str | None = None
 
     def _summary(self) -> BoxLayout:
         box = BoxLayout(orientation="vertical", spacing=dp(8), size_hint_x=0.36, padding=dp(10))
@@ -443,6 +460,7 @@ class PaymentScreen(Screen):
         self.paid = TextLabel(font_size=sp(22), size_hint_y=None, height=dp(40))
         self.payments = TextLabel(font_size=sp(SIZES["text"]), valign="top")
         self.due_label = TextLabel(font_size=sp(24), bold=True, size_hint_y=None, height=dp(40))
+        self.due_label.tag = "pay:due_label"
         self.due = TextLabel(
             font_size=sp(SIZES["change"]), bold=True, size_hint_y=None, height=dp(96)
         )
@@ -470,7 +488,7 @@ class PaymentScreen(Screen):
                 colour=list(rgba("#6b8f71" if cents >= 500 else "#b08d57")),
                 font_size=sp(22),
             )
-            b.bind(on_release=lambda _b, c=cents: self.ctl.pay("cash", c))
+            b.bind(on_release=lambda _b, c=cents: self._cash(c))
             self.method_buttons.append(b)
             grid.add_widget(b)
         grid.add_widget(Widget())
@@ -489,6 +507,7 @@ class PaymentScreen(Screen):
 
     def _method(self, method: str) -> None:
         """The amount typed, or what is due when nothing was typed."""
+        self._last_method = method
         typed, self.keypad.entry = self.keypad.entry, ""
         if not typed:
             self.ctl.pay(method)
@@ -499,6 +518,10 @@ class PaymentScreen(Screen):
             self.ctl._say(_("That amount cannot be taken."), "error")
             return
         self.ctl.pay(method, amount)
+
+    def _cash(self, cents: int | None = None) -> None:
+        self._last_method = "cash"
+        self.ctl.pay("cash", cents)
 
     def _new_sale(self) -> None:
         self.ctl.state.last_closed = None
@@ -520,23 +543,34 @@ class PaymentScreen(Screen):
                 if excess
                 else ""
             )
-            self.due_label.text = _("Change due")
-            self.due.text = money(change)
+            methods = [p["method"] for p in self._open_payments]
+            last = getattr(self, "_last_method", None)
+            methods += [last] if last else []
+            if change or "cash" in methods or not methods:
+                self.due_label.text = _("Change due")
+                self.due.text = money(change)
+            else:  # paid by card, cheque or voucher: no change to give
+                self.due_label.text = _("Paid by")
+                self.due.text = ", ".join(method_name(m) for m in dict.fromkeys(methods))
             self.due.color = COLOURS["ok"]
             self.next.opacity, self.next.disabled = 1, False
-            for b in self.method_buttons:
+            for b in (*self.method_buttons, self.keypad, self.exact):
                 b.disabled = True
+            self.keypad.entry = ""
             return
         sale = st.sale
+        self._open_payments = list(sale.get("payments") or [])
+        if not self._open_payments:
+            self._last_method = None
         self.total.text = _("Total: {amount}").format(amount=money(int(sale.get("total") or 0)))
         self.paid.text = _("Paid: {amount}").format(amount=money(int(sale.get("paid") or 0)))
         self.payments.text = "\n".join(
-            f"{method_name(p['method'])} : {money(int(p['amount']))}"
+            label_value(method_name(p["method"]), money(int(p["amount"])))
             for p in sale.get("payments") or []
         )
         self.due_label.text = _("Due")
         self.due.text = money(int(sale.get("due") or 0))
         self.due.color = COLOURS["warning"]
         self.next.opacity, self.next.disabled = 0, True
-        for b in self.method_buttons:
+        for b in (*self.method_buttons, self.keypad, self.exact):
             b.disabled = False

@@ -50,6 +50,8 @@ class UiState:
     #: quantity typed before a scan or a product button ("3 ×")
     next_quantity: int | None = None
     question: Event | None = None
+    #: autonomous, but the server answers again: the cashier said "later" to sending
+    server_back: bool = False
     upload: dict[str, Any] = field(default_factory=dict)
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_closed: Event | None = None

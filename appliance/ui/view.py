@@ -7,9 +7,10 @@ the till's own screen.
 
 from __future__ import annotations
 
-import time
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kivy.clock import Clock
 from kivy.metrics import dp, sp
@@ -35,6 +36,31 @@ from .theme import COLOURS, MODE_COLOURS, SIZES
 from .widgets import Banner, MessageBar, TextLabel, fill
 
 __all__ = ["StatusBar", "TillRoot", "device_state"]
+
+#: the core's answers that an action succeeded: an error still on the message line goes
+SUCCEEDED = frozenset(
+    {
+        "line_added",
+        "sale_updated",
+        "sale_closed",
+        "sale_cancelled",
+        "logged_in",
+        "logged_out",
+        "kitchen_sent",
+        "article_created",
+        "drawer_opened",
+        "receipt_printed",
+        "answered",
+    }
+)
+
+
+def store_zone(name: Any) -> tzinfo:
+    """The store's IANA time zone (its snapshot's `timezone`), UTC when none or unknown."""
+    try:
+        return ZoneInfo(str(name)) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def device_state(info: dict[str, Any] | None) -> tuple[str, str]:
@@ -110,13 +136,20 @@ class StatusBar(BoxLayout):
         self.clock = TextLabel(font_size=sp(20), bold=True, halign="right", size_hint_x=0.11)
         self.clock.tag = "status:clock"
         self.add_widget(self.clock)
+        #: the store's time zone (its snapshot's), as on the receipts and the X report
+        self.zone: Any = UTC
         self.tick()
 
     def tick(self, *_args: Any) -> None:
-        self.clock.text = time.strftime("%H:%M:%S")
+        self.clock.text = datetime.now(self.zone).strftime("%H:%M:%S")
 
     def show(self, ctl: TillController) -> None:
         st = ctl.state
+        cat = ctl.till.catalogue
+        zone = store_zone((getattr(cat, "store", None) or {}).get("timezone") if cat else None)
+        if zone != self.zone:
+            self.zone = zone
+            self.tick()
         self.mode.text = mode_name(st.mode)
         self._mode_bg.rgba = MODE_COLOURS.get(st.mode, MODE_COLOURS["BOOT"])
         address = urlsplit(st.server).netloc if st.server else ""
@@ -169,11 +202,23 @@ class TillRoot(BoxLayout):
         # a keyboard-wedge scanner's codes, on the sale screen (a demo panel comes first)
         self._keys_off = key_router().add(self.sale.typed_key)
         ctl.view = self
+        ctl.listeners.append(self._succeeded)
         self.refresh("all")
 
     def close(self) -> None:
         self._clock.cancel()
         self._keys_off()
+        if self._succeeded in self.ctl.listeners:
+            self.ctl.listeners.remove(self._succeeded)
+
+    def _succeeded(self, ev: dict[str, Any]) -> None:
+        """After the core's own handling: an error said before a success is no longer true."""
+        if ev.get("event") in SUCCEEDED:
+            self.clear_error()
+
+    def clear_error(self) -> None:
+        if self.message.level == "error":
+            self.message.say("", "info")
 
     def switch_language(self) -> TillRoot:
         """French <-> English: the screens are built again on the same state, in place."""
@@ -214,6 +259,7 @@ class TillRoot(BoxLayout):
                 self._stale[screen.name].append(what)
 
     def _entered(self, *_args: Any) -> None:
+        self.clear_error()  # what went wrong on the screen left is not this one's
         for screen in (self.sale, self.payment):
             if self.screens.current == screen.name:
                 stale, self._stale[screen.name] = self._stale[screen.name], []
@@ -223,7 +269,15 @@ class TillRoot(BoxLayout):
     def _banner(self) -> None:
         st = self.ctl.state
         self.banner.shown = st.autonomous
-        if st.autonomous:
+        if st.autonomous and st.server_back:
+            self.banner.text = ngettext(
+                "SERVER BACK: the store server answers again. {n} sale waiting to be sent: "
+                'touch "Send sales" to send it.',
+                "SERVER BACK: the store server answers again. {n} sales waiting to be sent: "
+                'touch "Send sales" to send them.',
+                st.pending,
+            ).format(n=st.pending)
+        elif st.autonomous:
             self.banner.text = ngettext(
                 "AUTONOMOUS MODE: the store server is out of reach. {n} sale kept on this till. "
                 "No new articles; kitchen and bar printers out of reach.",

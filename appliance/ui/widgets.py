@@ -25,7 +25,7 @@ from kivy.uix.recycleview import RecycleView
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.widget import Widget
 
-from .i18n import _
+from .i18n import _, decimal_separator
 from .theme import COLOURS, SIZES, TOUCH, darker, text_on
 
 __all__ = [
@@ -37,8 +37,49 @@ __all__ = [
     "TicketView",
     "TouchButton",
     "fill",
+    "use_till_clipboard",
     "walk_tagged",
 ]
+
+
+class TillClipboard:
+    """The text fields' clipboard, inside the till: a till has no desktop to share one
+    with. Given to Kivy's TextInput before a field takes the focus, so Kivy never looks
+    for xclip or xsel (which a till has not: a CRITICAL line and two tracebacks)."""
+
+    def __init__(self) -> None:
+        self._data = ""
+
+    def copy(self, data: str = "") -> None:
+        self._data = str(data)
+
+    def paste(self) -> str:
+        return self._data
+
+    def get(self, mimetype: str = "text/plain") -> str:
+        return self._data
+
+    def put(self, data: str, mimetype: str = "text/plain") -> None:
+        self._data = str(data)
+
+    def get_types(self) -> list[str]:
+        return ["text/plain"]
+
+    def get_cutbuffer(self) -> str:
+        return self._data
+
+    def set_cutbuffer(self, data: str) -> None:
+        self._data = str(data)
+
+
+def use_till_clipboard() -> None:
+    """Every text field copies and pastes through a `TillClipboard`, with no cut buffer
+    (the X selection): call before any text field takes the focus."""
+    from kivy.uix import textinput
+
+    if not isinstance(textinput.Clipboard, TillClipboard):
+        textinput.Clipboard = TillClipboard()
+        textinput.CutBuffer = None
 
 
 def fill(widget: Widget, colour: Sequence[float]) -> Color:
@@ -255,7 +296,7 @@ class Keypad(BoxLayout):
         self._show()
 
     def _key(self, key: str) -> TouchButton:
-        label = {"back": _("Back"), "clear": "C"}.get(key, key)
+        label = {"back": _("Back"), "clear": "C", ",": decimal_separator()}.get(key, key)
         size = sp(18) if key == "back" else sp(26)
         b = TouchButton(label, tag=f"{self.tag}:{key}", font_size=size)
         if key in ("back", "clear"):
@@ -278,10 +319,11 @@ class Keypad(BoxLayout):
             self.entry = self.entry[:-1]
         elif key == "clear":
             self.entry = ""
-        elif key == "," and ("," in self.entry):
+        elif key == "," and ("," in self.entry or "." in self.entry):
             return
         elif len(self.entry) < self.max_length:
-            self.entry += key
+            # the decimal key types the language's separator: "2,50" or "2.50"
+            self.entry += decimal_separator() if key == "," else key
 
     def _show(self, *_args: Any) -> None:
         if self.entry:

@@ -47,7 +47,7 @@ def test_a_manager_opens_the_drawer_reprints_and_reads_the_x_report(server, tmp_
         ui.until(lambda: ui.has("xreport:body"), 10, "the X report")
         body = ui.text("xreport:body")
         total = f"€{sale['total'] // 100}.{sale['total'] % 100:02d}"
-        assert "Sales: 1" in body and f"Total: {total}" in body and f"Card : {total}" in body
+        assert "Sales: 1" in body and f"Total: {total}" in body and f"Card: {total}" in body
         ui.touch("xreport:close")
         # the demo's restaurant printers: the kitchen gets the sale's lines (queued online)
         page = next(i for i, p in enumerate(till.catalogue.screens) if p["name"] == "Sur place")
