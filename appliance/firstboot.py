@@ -9,16 +9,20 @@ firstboot (autonome-firstboot.service, every boot, does its work once):
   A pre-seed that is wrong is reported, named by key, and the defaults are used.
 kiosk (autonome-till.service): the enrolment screen while the till is not
   enrolled, then the till on its touchscreen (appliance.ui.kiosk).
+console (autonome-console.service, `autonome.face=headless`): the headless till on
+  its virtio-serial port; enrolled first with the pre-seeded code, if any.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import shutil
-import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +32,6 @@ __all__ = ["firstboot", "main", "read_settings"]
 
 SETTINGS = "appliance.json"
 CONSOLES = ("/dev/tty1", "/dev/ttyS0")
-
-
-def _autonome() -> list[str]:
-    exe = Path(sys.executable).with_name("autonome")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "appliance"]
 
 
 def say(text: str, consoles: tuple[str, ...] = CONSOLES) -> None:
@@ -72,19 +71,37 @@ def _write_json(path: Path, value: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run([*_autonome(), *args], capture_output=True, text=True, check=False)
+@dataclass
+class _Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _run(args: list[str]) -> _Done:
+    """`autonome ARGS` in this process (one interpreter start under a slow CPU), its
+    output captured."""
+    from .cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(args)
+        except SystemExit as e:  # argparse
+            status = int(e.code or 0) if not isinstance(e.code, str) else 2
+    return _Done(status, out.getvalue(), err.getvalue())
 
 
 def _server(preseed: Preseed, data: Path, consoles: tuple[str, ...]) -> int:
     store = data / "server"
     if (store / "server.json").exists():
         return 0
-    done = _run(["server", "init", "--data", str(store)])
+    init = ["server", "init", "--data", str(store)]
+    done = _run(init + (["--demo"] if preseed.store.get("demo") else []))
     if done.returncode != 0:
         say(f"autonome first boot: the store could not be initialised: {done.stderr}", consoles)
         return 1
-    identity = {k: v for k, v in preseed.store.items() if k != "language"}
+    identity = {k: v for k, v in preseed.store.items() if k not in ("language", "demo")}
     if identity:
         args = ["server", "store", "--data", str(store)]
         for key, value in identity.items():
@@ -132,6 +149,8 @@ def firstboot(
         "language": preseed.language,
         "server_url": preseed.till.get("server_url"),
         "till_name": preseed.till.get("name"),
+        "enrolment_code": preseed.till.get("enrolment_code"),
+        "fingerprint": preseed.till.get("fingerprint"),
         "preseed_error": error,
     }
     data.mkdir(parents=True, exist_ok=True)
@@ -139,6 +158,49 @@ def firstboot(
     if role == "server":
         return _server(preseed, data, consoles)
     return _till(data, preseed_path.parent)
+
+
+def enrol_with_preseed(data: Path, settings: dict[str, Any], tries: int = 0) -> str | None:
+    """Enrol with the pre-seeded code, looking for the server until it is found (every
+    10 s; `tries` > 0 bounds it). None once enrolled, else why not."""
+    import time
+
+    from appliance.till.config import CONFIG_NAME
+
+    if (data / CONFIG_NAME).exists():
+        return None
+    code = settings.get("enrolment_code")
+    if not code:
+        return "not enrolled and no till.enrolment_code in the pre-seed"
+    args = ["till", "enroll", "--data", str(data), "--code", str(code)]
+    if settings.get("fingerprint"):
+        args += ["--fingerprint", str(settings["fingerprint"])]
+    if settings.get("server_url"):
+        args += ["--server", str(settings["server_url"])]
+    args += ["--name", str(settings.get("till_name") or "till")]
+    attempt = 0
+    while True:
+        attempt += 1
+        done = _run(args)
+        said = (done.stderr or done.stdout).strip()
+        print(said, file=sys.stderr, flush=True)
+        if done.returncode == 0:
+            return None
+        if "no store server found" not in said or (tries and attempt >= tries):
+            return said
+        time.sleep(10)
+
+
+def console(data: Path, settings: dict[str, Any]) -> int:
+    """The headless till on stdin/stdout (the virtio port), after the enrolment."""
+    data.mkdir(parents=True, exist_ok=True)
+    why = enrol_with_preseed(data, settings)
+    if why is not None:
+        print(json.dumps({"event": "error", "code": "not_enrolled", "message": why}), flush=True)
+        return 1
+    from .cli import main as autonome
+
+    return autonome(["till", "--headless", "--data", str(data)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,9 +213,13 @@ def main(argv: list[str] | None = None) -> int:
     ki = sub.add_parser("kiosk", help="the enrolment screen, then the till on its touchscreen")
     ki.add_argument("--data", type=Path, default=Path("/var/lib/autonome/till"))
     ki.add_argument("--preseed", type=Path, default=Path("/boot/efi/autonome.toml"))
+    co = sub.add_parser("console", help="the headless till (enrolled with the pre-seed's code)")
+    co.add_argument("--data", type=Path, default=Path("/var/lib/autonome/till"))
     a = p.parse_args(argv)
     if a.command == "firstboot":
         return firstboot(a.role, a.preseed, a.data)
+    if a.command == "console":
+        return console(a.data, read_settings(a.data.parent))
     from appliance.ui.kiosk import main as kiosk
 
     return kiosk(a.data, read_settings(a.data.parent))

@@ -4,11 +4,14 @@
     name = "Boulangerie du Port"
     language = "fr"             # fr or en: the tills' screens
     address = ["1 quai des Bateaux", "44000 Nantes"]   # any store identity field
+    demo = false                # true: the demo bakery-cafe's catalogue (to try it out)
 
     [till]                      # the till image
     server_url = "https://192.0.2.10:8470"   # optional: mDNS finds the server anyway
     name = "caisse 1"
     language = "fr"
+    enrolment_code = "ABCD-EFGH"   # optional: enrol without typing (the server's code)
+    fingerprint = "3F:A2:...:9C"   # and its certificate's sha256
 
     [devices]                   # optional: the till's devices.toml, as it would be
     ...
@@ -38,11 +41,14 @@ STORE_KEYS: dict[str, type | tuple[type, ...]] = {
     "phone": str,
     "timezone": str,
     "footer": str,
+    "demo": bool,
 }
 TILL_KEYS: dict[str, type | tuple[type, ...]] = {
     "server_url": str,
     "name": str,
     "language": str,
+    "enrolment_code": str,
+    "fingerprint": str,
 }
 SECTIONS = ("store", "till", "devices")
 
@@ -62,7 +68,7 @@ class Preseed:
         return str(self.till.get("language") or self.store.get("language") or "fr")
 
 
-_TYPE_NAMES = {str: "a string", list: "a list of strings", int: "a whole number"}
+_TYPE_NAMES = {str: "a string", list: "a list of strings", bool: "true or false"}
 
 
 def _section(raw: dict[str, Any], name: str, keys: dict[str, Any], where: str) -> dict[str, Any]:
@@ -76,7 +82,7 @@ def _section(raw: dict[str, Any], name: str, keys: dict[str, Any], where: str) -
         )
     for key, v in value.items():
         kind = keys[key]
-        if not isinstance(v, kind) or isinstance(v, bool):
+        if not isinstance(v, kind) or (isinstance(v, bool) and kind is not bool):
             raise PreseedError(
                 f"{where}: {name}.{key} must be {_TYPE_NAMES.get(kind, kind)}, "
                 f"not {type(v).__name__} ({v!r})"

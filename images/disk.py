@@ -132,13 +132,54 @@ def assemble(out: Path, layout: Layout, parts: list[Path]) -> None:
 
 def compress(img: Path) -> Path:
     out = img.with_name(img.name + ".zst")
-    run(["zstd", "-q", "-f", "-T0", "-6", "--sparse", str(img), "-o", str(out)])
+    run(["zstd", "-q", "-f", "-T0", "-3", "--sparse", str(img), "-o", str(out)])
     return out
 
 
 def write_preseed(img: Path, preseed: Path) -> None:
     """Put (or replace) autonome.toml on the ESP of a built disk image, in place."""
     run(["mcopy", "-o", "-i", f"{img}@@1M", str(preseed), "::/autonome.toml"])
+
+
+def write_grubenv(img: Path, values: dict[str, str]) -> None:
+    """Replace the grubenv of a built disk image (e.g. EXTRA_ARGS for the kernel)."""
+    with tempfile.TemporaryDirectory() as d:
+        env = Path(d) / "grubenv"
+        env.write_bytes(grubenv_bytes(values))
+        run(["mcopy", "-o", "-i", f"{img}@@1M", str(env), "::/grubenv"])
+
+
+def read_grubenv(img: Path) -> dict[str, str]:
+    text = read_esp_file(img, "grubenv").decode()
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line and line[0] != "#")
+
+
+def partition(img: Path, name: str) -> tuple[int, int]:
+    """(offset, size) in bytes of the partition named `name` (its PARTLABEL)."""
+    import json
+
+    out = subprocess.run(["sfdisk", "-J", str(img)], check=True, capture_output=True, text=True)
+    table = json.loads(out.stdout)["partitiontable"]
+    sector = int(table.get("sectorsize", 512))
+    for part in table["partitions"]:
+        if part.get("name") == name:
+            return int(part["start"]) * sector, int(part["size"]) * sector
+    raise BuildError(f"{img} has no partition {name!r}")
+
+
+def dump_dir(img: Path, part: str, path: str, dest: Path) -> Path:
+    """Copy the folder `path` of the ext4 partition `part` out of a disk image (debugfs:
+    no mount). Returns the copy, dest/<basename of path>."""
+    offset, size = partition(img, part)
+    dest.mkdir(parents=True, exist_ok=True)
+    fs = dest / f".{part}.ext4"
+    run(
+        ["dd", f"if={img}", f"of={fs}", "bs=1M", f"skip={offset // 2**20}"]
+        + [f"count={size // 2**20}", "conv=sparse", "status=none"]
+    )
+    run(["debugfs", "-R", f"rdump {path} {dest}", str(fs)], capture_output=True)
+    fs.unlink()
+    return dest / Path(path).name
 
 
 def read_esp_file(img: Path, name: str) -> bytes:

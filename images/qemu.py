@@ -60,6 +60,11 @@ class VM:
         subprocess.run(["cp", "--sparse=always", str(self.image), str(self.disk)], check=True)
         shutil.copyfile(OVMF_VARS, self.work / f"{self.name}-vars.fd")
 
+    def use_in_place(self) -> VM:
+        """Boot the image itself (what the VM writes stays in it), not a copy."""
+        self.disk = self.image
+        return self
+
     def command(self) -> list[str]:
         cmd = ["qemu-system-x86_64", "-name", self.name, "-accel", "tcg", "-cpu", "max"]
         cmd += ["-smp", "2", "-m", str(self.memory_mib), "-nodefaults", "-no-user-config"]
@@ -82,8 +87,12 @@ class VM:
             cmd += ["-nic", "none"]
         return cmd
 
-    def start(self) -> None:
-        self.prepare()
+    def start(self, fresh: bool = True) -> None:
+        """Boot; `fresh`: from a new copy of the image (else the disk as the last run left it)."""
+        if fresh or not self.disk.exists():
+            self.prepare()
+        elif not (self.work / f"{self.name}-vars.fd").exists():
+            shutil.copyfile(OVMF_VARS, self.work / f"{self.name}-vars.fd")
         self.serial.write_text("")
         log = open(self.work / f"{self.name}-qemu.log", "w")  # noqa: SIM115
         self.started_at = time.monotonic()
@@ -158,3 +167,76 @@ class VM:
     def __exit__(self, *exc: object) -> None:
         self.kill()
         os.environ.get("AUTONOME_KEEP_VM") or self.disk.unlink(missing_ok=True)
+
+
+class Console:
+    """The headless till's JSON console on the VM's virtio-serial port (a unix socket)."""
+
+    def __init__(self, path: Path, timeout: float = 120) -> None:
+        import threading
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(str(path))
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        self.events: list[dict] = []
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, name="vm-console", daemon=True).start()
+
+    def _read(self) -> None:
+        import json
+
+        buf = b""
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                text = line.decode("utf-8", "replace").strip()
+                with self._lock:
+                    self.lines.append(text)
+                    try:
+                        ev = json.loads(text)
+                    except ValueError:
+                        continue
+                    if isinstance(ev, dict):
+                        self.events.append(ev)
+
+    def send(self, **command: object) -> None:
+        import json
+
+        self.sock.sendall(json.dumps(command).encode() + b"\n")
+
+    def wait(self, name: str, timeout: float = 60, after: int = 0, **fields: object) -> dict:
+        """The first event `name` (with these fields) from index `after` on."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                for ev in self.events[after:]:
+                    if ev.get("event") == name and all(ev.get(k) == v for k, v in fields.items()):
+                        return ev
+            if time.monotonic() > deadline:
+                with self._lock:
+                    seen = self.lines[-15:]
+                raise TimeoutError(f"no {name} {fields} in {timeout:.0f} s; last: {seen}")
+            time.sleep(0.1)
+
+    def mark(self) -> int:
+        with self._lock:
+            return len(self.events)
+
+    def close(self) -> None:
+        self.sock.close()

@@ -42,6 +42,8 @@ COMMON = [
 ]
 TILL = ["libegl1", "libgl1", "libgles2", "libgl1-mesa-dri", "libgbm1", "libmtdev1", "libdrm2"]
 ROLES = ("till", "server")
+# change it when build_base makes another base from the same packages and wheels
+BASE_RECIPE = "mmdebstrap-venv-1"
 
 
 class BuildError(RuntimeError):

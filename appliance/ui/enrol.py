@@ -5,6 +5,9 @@ The integrator reads both from the server's console (`autonome server enroll-cod
 prints them; the server image shows its first one at first boot). The enrolment is
 `autonome till enroll`'s own, run in a worker thread; its message is shown as is.
 On success the screen closes and the kiosk starts the till (its login screen).
+A code and fingerprint pre-seeded in autonome.toml fill the fields, and the till
+enrols by itself as soon as its server is found (a refusal is shown; the fields
+can then be typed again).
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ class EnrolApp(App):
         self.t = TEXTS[lang]
         self.url: str | None = settings.get("server_url")
         self.enrolled = False
+        # a pre-seeded code and fingerprint: enrol by itself once the server is found
+        self.auto = bool(settings.get("enrolment_code") and settings.get("fingerprint"))
         self._stop = threading.Event()
 
     def build(self) -> BoxLayout:
@@ -102,6 +107,9 @@ class EnrolApp(App):
         root.add_widget(self.server_label)
         self.code = self._field(root, self.t["code"])
         self.fingerprint = self._field(root, self.t["fingerprint"])
+        # an integrator's pre-seed may carry them: then a touch on Enrol is enough
+        self.code.text = str(self.settings.get("enrolment_code") or "")
+        self.fingerprint.text = str(self.settings.get("fingerprint") or "")
         self.button = TouchButton(text=self.t["enrol"], size_hint_y=None, height=TOUCH * 1.5)
         self.button.bind(on_release=lambda *_a: self.submit())
         root.add_widget(self.button)
@@ -132,6 +140,9 @@ class EnrolApp(App):
 
     def _show_server(self, url: str | None) -> None:
         self.server_label.text = self.t["found"].format(url=url) if url else self.t["not_found"]
+        if url and self.auto:
+            self.auto = False
+            self.submit()
 
     def submit(self) -> None:
         code, fingerprint = self.code.text, self.fingerprint.text

@@ -80,3 +80,31 @@ def test_enrolment_screen_finds_the_server_enrols_and_opens_the_login(mdns_serve
         screen.until(lambda: screen.screen() == "login", 20, "the login screen")
     finally:
         screen.close()
+
+
+def test_a_preseeded_code_enrols_by_itself_once_the_server_is_found(mdns_server, tmp_path):
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    from appliance.ui.enrol import EnrolApp
+
+    said = autonome("server", "enroll-code", "--data", str(mdns_server.data), "--name", "till 2")
+    code = re.search(r"\): (\S+)", said).group(1)
+    fingerprint = re.search(r"sha256: (\S+)", said).group(1)
+    data = tmp_path / "till"
+    settings = {
+        "language": "fr",
+        "mdns_interfaces": ["127.0.0.1"],
+        "enrolment_code": code,
+        "fingerprint": fingerprint,
+    }
+    app = EnrolApp(data, settings)
+    closed = []
+    app.on_enrolled = lambda: closed.append(True)
+    EventLoop.ensure_window()
+    Window.add_widget(app.build())
+    assert (app.code.text, app.fingerprint.text) == (code, fingerprint)
+    _pump(EventLoop, lambda: closed, 40, "the enrolment by itself")
+    assert app.message.text == "Caisse enrôlée"
+    assert app.server_label.text == f"Serveur trouvé : {mdns_server.url}"
+    assert (data / "till.json").exists()
