@@ -23,7 +23,8 @@ def test_server_image_boots_read_only_and_shows_its_first_enrolment_code(built, 
     seed.write_text('[store]\nname = "Fromagerie des Halles"\nlanguage = "en"\n')
     disk.write_preseed(img, seed)
     assert disk.read_esp_file(img, "autonome.toml") == seed.read_bytes()
-    vm = qemu.VM(img, tmp_path / "vm", "server")
+    # a network of its own, with nobody on it: the link is up, the address link-local
+    vm = qemu.VM(img, tmp_path / "vm", "server", net=f"listen=127.0.0.1:{qemu.free_port()}")
     with vm:
         t0 = time.monotonic()
         ready = vm.wait_for(qemu.READY, timeout=600)
