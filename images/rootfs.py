@@ -60,8 +60,19 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
         raise BuildError(f"{' '.join(cmd[:3])}... failed with status {e.returncode}") from e
 
 
+def _updates():
+    """images.update (RAUC's system.conf, keyring, units) when that part is present."""
+    try:
+        from .update import rootfs as updates
+    except ImportError:
+        return None
+    return updates
+
+
 def packages(role: str) -> list[str]:
-    return COMMON + (TILL if role == "till" else [])
+    extra = list(getattr(_updates(), "PACKAGES", []))
+    found = COMMON + (TILL if role == "till" else []) + extra
+    return list(dict.fromkeys(found))
 
 
 def apt_sources() -> list[Path]:
@@ -198,4 +209,7 @@ def build_slot(role: str, base: Path, wheel_dir: Path, wheel: str, work: Path) -
     units += ["autonome-console"] + (["autonome-till"] if role == "till" else ["autonome-server"])
     run(["chroot", str(root), "systemctl", "enable", "--quiet", *units])
     run(["chroot", str(root), "systemctl", "mask", "--quiet", "apt-daily.timer"])
+    updates = _updates()
+    if updates is not None:
+        updates.install_update_config(root, role)
     return root
