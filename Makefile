@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots office-screenshots
+.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots office-screenshots image image-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ drill: $(STAMP)
 	$(VENV)/bin/autonome drill
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check appliance drivers tests bench testbed
-	$(VENV)/bin/ruff format --check appliance drivers tests bench testbed
+	$(VENV)/bin/ruff check appliance drivers tests bench testbed images
+	$(VENV)/bin/ruff format --check appliance drivers tests bench testbed images
 	$(VENV)/bin/lint-imports
 
 test: lint
@@ -51,6 +51,15 @@ CASES ?= 20000
 fuzz: $(STAMP)
 	AUTONOME_FUZZ_CASES=$(CASES) AUTONOME_FUZZ_EXAMPLES=2000 \
 	AUTONOME_FUZZ_SEED=$${AUTONOME_FUZZ_SEED:-random} $(PY) -m pytest -q -s -o timeout=3600 tests/fuzz
+
+# an appliance disk image (root, Debian 12): build/image/ROLE.img and ROLE.img.zst
+ROLE ?= till
+image: $(STAMP)
+	$(PY) -m images.build --role $(ROLE)
+
+# the appliance tests in QEMU: both images, a server VM and a till VM (slow)
+image-test: $(STAMP)
+	AUTONOME_IMAGE_FULL=1 $(PY) -m pytest -q -o timeout=3600 tests/image
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -26,6 +26,7 @@ commands:
   drill      the outage drill: server, two tills, a crash, autonomous sales, upload
   devices    the till's scanner, printer and drawer: list, test-print, open-drawer,
              scan-test, selftest
+  appliance  what the appliance images run at boot (appliance firstboot, appliance kiosk)
   help       this text
 
 `autonome COMMAND --help` tells more.
@@ -83,6 +84,12 @@ def _devices(argv: Sequence[str]) -> int:
     return main(list(argv))
 
 
+def _appliance(argv: Sequence[str]) -> int:
+    from appliance.firstboot import main
+
+    return main(list(argv))
+
+
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "server": _server,
     "snapshot": _snapshot,
@@ -92,6 +99,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "demo": _demo,
     "drill": _drill,
     "devices": _devices,
+    "appliance": _appliance,
 }
 
 

@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 from bench.figures import BIG_STORE, FIGURES, Figure
+from bench.image import HOW as IMAGE_HOW
+from bench.image import IMAGE_FIGURES
 from bench.office import OFFICE_FIGURES
 from bench.ui import UI_FIGURES
 
@@ -39,8 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", help="names of the figures to measure")
     a = p.parse_args(argv)
     metrics = {}
+    # the image figures build and boot disk images (root, minutes): only when named
+    images = [f for f in IMAGE_FIGURES if a.only and f.name in a.only]
     with tempfile.TemporaryDirectory(prefix="autonome-bench-") as tmp:
-        for fig in [*FIGURES, *UI_FIGURES, *OFFICE_FIGURES]:
+        for fig in [*FIGURES, *UI_FIGURES, *OFFICE_FIGURES, *images]:
             if a.only and fig.name not in a.only:
                 continue
             work = Path(tmp) / fig.name
@@ -53,6 +57,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"{mark} {fig.name:<40} {val:>10} {fig.unit:<3} (target {fig.target:g}) "
                     f"{m.get('error', '')}",
                     flush=True,
+                )
+    if not a.json:
+        for fig in IMAGE_FIGURES:
+            if fig not in images and not a.only:
+                print(
+                    f"---- {fig.name:<40} {'not measured':>14} (target {fig.target:g} "
+                    f"{fig.unit}): {IMAGE_HOW}"
                 )
     shutil.rmtree(BIG_STORE, ignore_errors=True)
     if a.json:

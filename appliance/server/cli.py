@@ -324,6 +324,7 @@ def _run(a: argparse.Namespace) -> int:
             await super().startup(sockets=sockets)
             if self.started and not self.should_exit:
                 print(line, flush=True)
+                _systemd_ready(self)
 
     uv = uvicorn.Config(
         app,
@@ -339,6 +340,26 @@ def _run(a: argparse.Namespace) -> int:
     )
     Server(uv).run(sockets=[sock])
     return 0
+
+
+def _systemd_ready(server: Any) -> None:
+    """READY=1 to systemd once listening, then WATCHDOG=1 from the event loop itself (a
+    loop that hangs stops them: systemd restarts the server); nothing outside systemd."""
+    import asyncio
+
+    from appliance.protocol.sdnotify import notify, watchdog_interval
+
+    notify("READY=1")
+    every = watchdog_interval()
+    if every is None:
+        return
+
+    async def pet() -> None:
+        while not server.should_exit:
+            notify("WATCHDOG=1")
+            await asyncio.sleep(every)
+
+    server.watchdog_task = asyncio.get_running_loop().create_task(pet())
 
 
 def _open(a: argparse.Namespace):

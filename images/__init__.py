@@ -1,0 +1,1 @@
+"""Appliance disk images: `make image ROLE=till|server` (python -m images.build)."""

@@ -1,0 +1,42 @@
+"""The server image boots under QEMU (UEFI, GRUB, slot A): read-only root, the data
+partition writable at /var/lib/autonome, the pre-seed read, the store initialised and
+its first enrolment code on the serial line. `make test` runs this one."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from images import disk, qemu
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
+
+
+def test_server_image_boots_read_only_and_shows_its_first_enrolment_code(built, tmp_path):
+    info = built("server")
+    img = tmp_path / "server.img"
+    disk.copy_sparse(Path(info["image"]), img)
+    seed = tmp_path / "autonome.toml"
+    seed.write_text('[store]\nname = "Fromagerie des Halles"\nlanguage = "en"\n')
+    disk.write_preseed(img, seed)
+    assert disk.read_esp_file(img, "autonome.toml") == seed.read_bytes()
+    # a network of its own, with nobody on it: the link is up, the address link-local
+    vm = qemu.VM(img, tmp_path / "vm", "server", net=f"listen=127.0.0.1:{qemu.free_port()}")
+    with vm:
+        t0 = time.monotonic()
+        ready = vm.wait_for(qemu.READY, timeout=600)
+        boot_s = time.monotonic() - t0
+    text = vm.text()
+    role, slot, root, data, failed = ready.groups()
+    assert (role, slot, root) == ("server", "A", "ro"), ready.group(0)
+    assert data == "/dev/vda4:rw", ready.group(0)
+    assert failed == "", f"failed units: {failed}\n{vm.tail(80)}"
+    assert "Autonome: booting slot A" in text  # GRUB's A/B script chose A
+    assert "Autonome store server ready: Fromagerie des Halles" in text
+    code = re.search(r"enrolment code for 'till 1' \(single use, valid \d+ h\): (\S+)", text)
+    fingerprint = re.search(r"server certificate sha256: ([0-9A-F:]{40,})", text)
+    assert code and fingerprint, vm.tail(80)
+    print(f"server image: AUTONOME-READY {boot_s:.0f} s after QEMU started")
