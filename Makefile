@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots
+.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots buildroot-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ CASES ?= 20000
 fuzz: $(STAMP)
 	AUTONOME_FUZZ_CASES=$(CASES) AUTONOME_FUZZ_EXAMPLES=2000 \
 	AUTONOME_FUZZ_SEED=$${AUTONOME_FUZZ_SEED:-random} $(PY) -m pytest -q -s -o timeout=3600 tests/fuzz
+
+# buildroot/ loaded into a real Buildroot (a source tree, not part of the repo): each
+# defconfig's make + show-info, every option kept in .config, utils/check-package clean
+BUILDROOT ?=
+buildroot-check:
+	@test -n "$(BUILDROOT)" || { echo "usage: make buildroot-check BUILDROOT=/path/to/buildroot"; exit 2; }
+	scripts/buildroot-check $(BUILDROOT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
