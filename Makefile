@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots buildroot-check
+.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,7 @@ fuzz: $(STAMP)
 # buildroot/ loaded into a real Buildroot (a source tree, not part of the repo): each
 # defconfig's make + show-info, every option kept in .config, utils/check-package clean
 BUILDROOT ?=
+.PHONY: buildroot-check
 buildroot-check:
 	@test -n "$(BUILDROOT)" || { echo "usage: make buildroot-check BUILDROOT=/path/to/buildroot"; exit 2; }
 	scripts/buildroot-check $(BUILDROOT)
