@@ -61,5 +61,13 @@ image: $(STAMP)
 image-test: $(STAMP)
 	AUTONOME_IMAGE_FULL=1 $(PY) -m pytest -q -o timeout=3600 tests/image
 
+# buildroot/ loaded into a real Buildroot (a source tree, not part of the repo): each
+# defconfig's make + show-info, every option kept in .config, utils/check-package clean
+BUILDROOT ?=
+.PHONY: buildroot-check
+buildroot-check:
+	@test -n "$(BUILDROOT)" || { echo "usage: make buildroot-check BUILDROOT=/path/to/buildroot"; exit 2; }
+	scripts/buildroot-check $(BUILDROOT)
+
 clean:
 	rm -rf $(VENV) .pytest_cache
