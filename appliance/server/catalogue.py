@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, func, select
 
 from appliance.domain import hash_pin, rate_label
 
-from .deltas import article_ops
+from .deltas import article_dict, article_ops
 from .deltas import record as record_delta
 from .identity import META_KEY, check_identity
 from .storage import (
@@ -123,26 +123,12 @@ def load_catalogue(store: Store, data: CatalogueData) -> None:
             )
 
 
-def _article(conn: Connection, row: Any) -> dict[str, Any]:
-    codes = conn.execute(
-        select(barcodes.c.code).where(barcodes.c.article_id == row.id).order_by(barcodes.c.code)
-    ).scalars()
-    return {
-        "article_id": row.id,
-        "name": row.name,
-        "price": row.price,
-        "vat_bp": row.vat_bp,
-        "category": row.category,
-        "barcodes": list(codes),
-    }
-
-
 def article_by_id(store: Store, article_id: str) -> dict[str, Any] | None:
     with store.read() as conn:
         row = conn.execute(
             select(articles).where(articles.c.id == article_id, articles.c.active.is_(True))
         ).first()
-        return None if row is None else _article(conn, row)
+        return None if row is None else article_dict(conn, row)
 
 
 def article_by_barcode(store: Store, code: str) -> dict[str, Any] | None:
@@ -152,7 +138,7 @@ def article_by_barcode(store: Store, code: str) -> dict[str, Any] | None:
             .join(barcodes, barcodes.c.article_id == articles.c.id)
             .where(barcodes.c.code == code, articles.c.active.is_(True))
         ).first()
-        return None if row is None else _article(conn, row)
+        return None if row is None else article_dict(conn, row)
 
 
 def create_article(store: Store, item: dict[str, Any]) -> dict[str, Any]:

@@ -56,8 +56,13 @@ def article_row(conn: Connection, article_id: str) -> dict[str, Any] | None:
     ).first()
     if row is None:
         return None
+    return article_dict(conn, row)
+
+
+def article_dict(conn: Connection, row: Any) -> dict[str, Any]:
+    """An article row with its barcodes, as tills and deltas carry it."""
     codes = conn.execute(
-        select(barcodes.c.code).where(barcodes.c.article_id == article_id).order_by(barcodes.c.code)
+        select(barcodes.c.code).where(barcodes.c.article_id == row.id).order_by(barcodes.c.code)
     ).scalars()
     return {
         "article_id": row.id,
