@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from appliance.protocol.signing import sign
 from appliance.system.files import atomic_write
@@ -68,6 +68,9 @@ def snapshot_document(store: Store, version: int, server_id: str, built_at: str)
         q = select(
             articles.c.id, articles.c.name, articles.c.price, articles.c.vat_bp, articles.c.category
         ).where(articles.c.active.is_(True))
+        # in the order they were made (the table's own order): the back office's index on
+        # (active, name) would otherwise hand them over by name
+        q = q.order_by(literal_column("articles.rowid"))
         delta_seq = latest_seq(conn)  # the last change this transaction sees: folded in
         article_list = conn.execute(q).all()
         active = {row[0] for row in article_list}
