@@ -18,7 +18,8 @@ commands:
              printers, print-jobs, store
   snapshot   build the store snapshot now (snapshot build --data DIR)
   till       run a till (till --data DIR: its touchscreen; till --headless --data DIR:
-             JSON on stdin/stdout) or enrol it (till enroll ...)
+             JSON on stdin/stdout), enrol it (till enroll ...) or check the running
+             one (till health --data DIR)
   ui         the till on its touchscreen (ui --data DIR [--server URL])
   enroll     same as `till enroll`
   demo       the product on one screen: a demo store server and a till window with
@@ -27,6 +28,8 @@ commands:
   devices    the till's scanner, printer and drawer: list, test-print, open-drawer,
              scan-test, selftest
   appliance  what the appliance images run at boot (appliance firstboot, appliance kiosk)
+  update     A/B updates of the appliance: install BUNDLE into the other slot, confirm
+             the booted slot (the boot's health check), status
   help       this text
 
 `autonome COMMAND --help` tells more.
@@ -49,7 +52,7 @@ def _till(argv: Sequence[str]) -> int:
     """`till enroll ...` and `till --headless ...`; a till run without --headless is
     the touchscreen (`ui`), which takes the same options."""
     args = list(argv)
-    if args and args[0] not in ("enroll", "-h", "--help") and "--headless" not in args:
+    if args and args[0] not in ("enroll", "health", "-h", "--help") and "--headless" not in args:
         return _ui(args)
     from appliance.till.cli import main
 
@@ -90,6 +93,12 @@ def _appliance(argv: Sequence[str]) -> int:
     return main(list(argv))
 
 
+def _update(argv: Sequence[str]) -> int:
+    from appliance.updates.cli import main
+
+    return main(list(argv))
+
+
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "server": _server,
     "snapshot": _snapshot,
@@ -100,6 +109,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "drill": _drill,
     "devices": _devices,
     "appliance": _appliance,
+    "update": _update,
 }
 
 

@@ -1,1 +1,2 @@
-"""Appliance disk images: `make image ROLE=till|server` (python -m images.build)."""
+"""Appliance images: `make image ROLE=till|server` (python -m images.build), its overlay,
+and the update bundles (images.update)."""
