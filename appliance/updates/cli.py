@@ -3,6 +3,8 @@
 autonome update install BUNDLE [--reboot]     check, install into the other slot
 autonome update confirm [--role till|server]  the boot's health check: mark good, or
                                               mark bad and restart into the other slot
+autonome update stick DEVICE                  the newest bundle of a USB stick (label
+                                              AUTONOME-UPD), installed then restarted into
 autonome update status                        the last result and RAUC's slots (JSON)
 """
 
@@ -66,7 +68,7 @@ def _print(status: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .flow import Confirm, install
+    from .flow import Confirm, install, install_from_folder
     from .rauc import SYSTEM_CONF, Rauc, RaucError
 
     p = argparse.ArgumentParser(prog="autonome update", description=__doc__.splitlines()[0])
@@ -82,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--server-url", default="https://127.0.0.1:8470")
     c.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for health")
     c.add_argument("--no-reboot", action="store_true", help="mark bad but do not restart")
+    k = sub.add_parser("stick", help="install the newest bundle of a stick, then restart")
+    k.add_argument("device", type=Path)
+    k.add_argument("--no-reboot", action="store_true")
     sub.add_parser("status", help="the last update's result and RAUC's view of the slots")
     a = p.parse_args(argv)
     logging.basicConfig(
@@ -96,6 +101,28 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         if a.reboot:
             subprocess.run(["systemctl", "reboot"], check=False)
+        return 0
+    if a.command == "stick":
+        mount = Path("/run/autonome-stick") / a.device.name
+        mount.mkdir(parents=True, exist_ok=True)
+        r = subprocess.run(
+            ["mount", "-o", "ro,nosuid,nodev,noexec", str(a.device), str(mount)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if r.returncode != 0:
+            print(f"autonome update stick: {a.device}: {r.stderr.strip()}", file=sys.stderr)
+            return 1
+        try:
+            status = install_from_folder(mount, rauc=rauc, path=a.status_file)
+        finally:
+            subprocess.run(["umount", str(mount)], check=False)
+        if status is None:
+            return 0
+        _print(status)
+        if status["result"] != "installed":
+            return 1
+        if not a.no_reboot:
+            subprocess.run(["systemctl", "--no-block", "reboot"], check=False)
         return 0
     if a.command == "confirm":
         role = a.role or _role()

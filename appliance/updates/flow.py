@@ -25,7 +25,7 @@ from appliance.till.update_status import read_status, status_path, write_status
 
 from .rauc import Rauc, RaucError, booted_slot, other
 
-__all__ = ["Confirm", "install", "unit_state"]
+__all__ = ["Confirm", "install", "install_from_folder", "unit_state"]
 
 log = logging.getLogger("appliance.updates")
 
@@ -95,6 +95,58 @@ def install(
     seconds = round(time.monotonic() - t0, 1)
     log.info("slot %s installed in %.1f s: it boots next, on trial", target, seconds)
     return write_status("installed", path, install_s=seconds, **base)
+
+
+def _slot_version(status: dict[str, Any], bootname: str | None) -> str | None:
+    """The bundle version RAUC installed into the slot `bootname` (None: the factory's)."""
+    for entry in status.get("slots") or []:
+        for slot in entry.values() if isinstance(entry, dict) else []:
+            if isinstance(slot, dict) and slot.get("bootname") == bootname:
+                bundle = (slot.get("slot_status") or {}).get("bundle") or {}
+                return bundle.get("version")
+    return None
+
+
+def install_from_folder(
+    folder: Path,
+    *,
+    rauc: Rauc | None = None,
+    path: Path | None = None,
+    cmdline: Path = Path("/proc/cmdline"),
+) -> dict[str, Any] | None:
+    """The newest `*.raucb` of `folder` (an integrator's USB stick), installed unless this
+    appliance runs it already or went back from it: a stick left in does not install the
+    same bundle at every boot, nor a bundle that was rolled back, again and again.
+    None when there is nothing to do."""
+    rauc = rauc or Rauc()
+    path = path or status_path()
+    bundles = sorted(folder.glob("*.raucb"), key=lambda p: (p.stat().st_mtime, p.name))
+    if not bundles:
+        log.info("no *.raucb in %s", folder)
+        return None
+    bundle = bundles[-1]
+    try:
+        version = rauc.info(bundle).get("version")
+    except RaucError:
+        version = None  # install() says why, in the status the till shows
+    if version is not None:
+        last = read_status(path) or {}
+        booted = booted_slot(cmdline)
+        if last.get("result") == "rolled_back" and last.get("version") == version:
+            log.warning("%s (%s) was rolled back on this appliance: not installed again", bundle,
+                        version)  # fmt: skip
+            return None
+        if last.get("result") == "installed" and last.get("version") == version:
+            log.info("%s (%s) is installed already: it runs after the restart", bundle, version)
+            return None
+        try:
+            running = _slot_version(rauc.status(), booted)
+        except (RaucError, ValueError):
+            running = None
+        if running == version:
+            log.info("slot %s runs %s already: %s not installed", booted, version, bundle)
+            return None
+    return install(bundle, rauc=rauc, path=path, cmdline=cmdline)
 
 
 def unit_state(unit: str) -> dict[str, str]:
