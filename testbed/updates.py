@@ -157,21 +157,26 @@ class UpdateVM(qemu.VM):
         self.cursor = 0
         self.start()
 
-    def results(self) -> list[dict]:
-        """The JSON lines `autonome update` printed on the console, in order."""
+    def results(self, start: int = 0) -> list[tuple[int, dict]]:
+        """The JSON lines `autonome update` printed on the console after `start`, in
+        order, with where each ends."""
         out = []
-        for m in RESULT.finditer(self.text()):
+        for m in RESULT.finditer(self.text(), start):
             try:
-                out.append(json.loads(m.group(0)))
+                out.append((m.end(), json.loads(m.group(0))))
             except ValueError:
                 continue
         return out
 
     def wait_result(self, result: str, slot: str | None, timeout: float) -> dict:
+        """The next result line `result` for `slot` after the last thing waited for;
+        its moment in `marks[result + ":" + slot]`."""
         deadline = time.monotonic() + timeout
         while True:
-            for r in self.results():
+            for end, r in self.results(self.cursor):
                 if r.get("result") == result and (slot is None or r.get("slot") == slot):
+                    self.cursor = end
+                    self.marks[f"{result}:{slot}"] = time.monotonic()
                     return r
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"QEMU ended ({self.proc.returncode})\n{self.tail(60)}")

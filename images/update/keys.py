@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEFAULT_KEYS", "KeysError", "Keys", "ensure", "make_pair"]
+__all__ = ["DEFAULT_KEYS", "Keys", "KeysError", "ensure", "keys_dir", "make_pair"]
 
 DEFAULT_KEYS = (
     Path(os.environ.get("AUTONOME_IMAGE_CACHE", Path.home() / ".cache" / "autonome-images"))
@@ -101,9 +101,16 @@ def make_pair(folder: Path, organisation: str = "Autonome development") -> Keys:
     return keys
 
 
+def keys_dir() -> Path:
+    """The keys folder of this build: KEYS= (make image|bundle KEYS=DIR, or
+    AUTONOME_KEYS), else the development keys."""
+    value = os.environ.get("AUTONOME_KEYS") or os.environ.get("KEYS")
+    return Path(value).expanduser() if value else DEFAULT_KEYS
+
+
 def ensure(folder: Path | None = None) -> Keys:
     """The keys of `folder`, made (development keys) when it holds none at all."""
-    folder = Path(folder or DEFAULT_KEYS).expanduser()
+    folder = Path(folder or keys_dir()).expanduser()
     keys = Keys(folder)
     present = [p for p in (keys.keyring, keys.cert, keys.key) if p.exists()]
     if not present:

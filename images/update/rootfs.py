@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 from .keys import Keys, ensure
+from .keys import keys_dir as keys_dir_default
 
 __all__ = ["PACKAGES", "UNITS", "install_update_config"]
 
@@ -26,7 +27,7 @@ UNITS = ["autonome-update-confirm.service"]
 
 def install_update_config(root: Path, role: str, keys_dir: Path | None = None) -> Keys:
     """Write the role's system.conf and the keyring into the tree at `root`."""
-    keys = ensure(keys_dir)
+    keys = ensure(keys_dir or keys_dir_default())
     rauc = root / "etc" / "rauc"
     rauc.mkdir(parents=True, exist_ok=True)
     conf = rauc / "system.conf"
