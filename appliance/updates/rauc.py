@@ -54,7 +54,21 @@ class Rauc:
     binary: str = "rauc"
     timeout_s: float = 900.0
 
+    def _setting(self, key: str) -> str | None:
+        try:
+            lines = self.conf.read_text().splitlines()
+        except OSError:
+            return None
+        for line in lines:
+            name, _, value = line.partition("=")
+            if name.strip() == key:
+                return value.strip()
+        return None
+
     def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+        data = self._setting("data-directory")
+        if data:  # on the data partition: made at the first update of a fresh appliance
+            Path(data).mkdir(parents=True, exist_ok=True, mode=0o700)
         cmd = [self.binary, "--conf", str(self.conf), *args]
         try:
             return subprocess.run(
@@ -77,11 +91,7 @@ class Rauc:
             raise RaucError(f"rauc info said something unreadable: {r.stdout[:200]!r}") from e
 
     def compatible(self) -> str | None:
-        for line in self.conf.read_text().splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() == "compatible":
-                return value.strip()
-        return None
+        return self._setting("compatible")
 
     def install(self, bundle: Path) -> str:
         """Install into the other slot (RAUC makes it the next to boot, on trial);
