@@ -28,7 +28,7 @@ __all__ = [
     "write_data",
 ]
 
-STICK_LABEL = "AUTONOME-UPD"
+STICK_LABEL = "AUTONOMEUPD"
 RESULT = re.compile(r'\{"result": "(\w+)".*?\}')
 
 
@@ -106,7 +106,7 @@ def read_data(img: Path, work: Path, what: str, dest: Path) -> Path:
 
 
 def make_stick(bundle: Path, out: Path) -> Path:
-    """A FAT USB stick labelled AUTONOME-UPD holding `bundle`, as an integrator makes one."""
+    """A FAT USB stick labelled AUTONOMEUPD holding `bundle`, as an integrator makes one."""
     out.unlink(missing_ok=True)
     kib = (bundle.stat().st_size // 1024) + 64 * 1024
     subprocess.run(

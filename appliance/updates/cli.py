@@ -4,7 +4,7 @@ autonome update install BUNDLE [--reboot]     check, install into the other slot
 autonome update confirm [--role till|server]  the boot's health check: mark good, or
                                               mark bad and restart into the other slot
 autonome update stick DEVICE                  the newest bundle of a USB stick (label
-                                              AUTONOME-UPD), installed then restarted into
+                                              AUTONOMEUPD), installed then restarted into
 autonome update status                        the last result and RAUC's slots (JSON)
 """
 

@@ -29,6 +29,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 ROLES = ("till", "server")
 TOOLS = ("rauc", "mksquashfs", "openssl")
+#: zstd: a third of gzip's time on a 2 GB slot for the same size (Debian's kernel reads it)
+MKSQUASHFS = "-comp zstd -Xcompression-level 6"
 
 
 class BundleError(RuntimeError):
@@ -121,7 +123,8 @@ def build_bundle(
         )
         r = subprocess.run(
             ["rauc", "bundle", "--cert", str(keys.cert), "--key", str(keys.key)]
-            + ["--keyring", str(keys.keyring), str(content), str(partial)],
+            + ["--keyring", str(keys.keyring), f"--mksquashfs-args={MKSQUASHFS}"]
+            + [str(content), str(partial)],
             capture_output=True,
             text=True,
         )

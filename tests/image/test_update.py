@@ -2,7 +2,7 @@
 
 A till enrolled with a real store server (on the host, loopback) sells, alone for
 the last sales; its data folder goes onto the image's data partition; the image
-boots slot A; an integrator's USB stick (label AUTONOME-UPD) carries the bundle:
+boots slot A; an integrator's USB stick (label AUTONOMEUPD) carries the bundle:
 - a good bundle is installed into B, the till restarts into B, the health check
   marks B good;
 - a broken bundle (its till service fails) is installed into B, B fails its health
