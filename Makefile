@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots office-screenshots image image-test bundle
+.PHONY: demo drill test lint bench campaign fuzz venv clean screenshots office-screenshots image image-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,7 @@ bench: $(STAMP)
 # keys folder (ca.cert.pem, signing.cert.pem, signing.key.pem), else development keys
 # made on first use in ~/.cache/autonome-images/keys
 ROLE ?= till
+.PHONY: bundle
 bundle: $(STAMP)
 	$(PY) -m images.update.bundle --role $(ROLE) $(if $(KEYS),--keys $(KEYS)) \
 		$(if $(ROOTFS),--rootfs $(ROOTFS)) $(if $(VERSION),--version $(VERSION))

@@ -22,14 +22,14 @@ commands:
              one (till health --data DIR)
   ui         the till on its touchscreen (ui --data DIR [--server URL])
   enroll     same as `till enroll`
+  update     A/B updates of the appliance: install BUNDLE into the other slot, confirm
+             the booted slot (the boot's health check), status
   demo       the product on one screen: a demo store server and a till window with
              simulated scanner, printer and drawer, and a switch that unplugs the server
   drill      the outage drill: server, two tills, a crash, autonomous sales, upload
   devices    the till's scanner, printer and drawer: list, test-print, open-drawer,
              scan-test, selftest
   appliance  what the appliance images run at boot (appliance firstboot, appliance kiosk)
-  update     A/B updates of the appliance: install BUNDLE into the other slot, confirm
-             the booted slot (the boot's health check), status
   help       this text
 
 `autonome COMMAND --help` tells more.
@@ -69,6 +69,12 @@ def _enroll(argv: Sequence[str]) -> int:
     return _till(["enroll", *argv])
 
 
+def _update(argv: Sequence[str]) -> int:
+    from appliance.updates.cli import main
+
+    return main(list(argv))
+
+
 def _demo(argv: Sequence[str]) -> int:
     from appliance.showcase import main
 
@@ -93,23 +99,17 @@ def _appliance(argv: Sequence[str]) -> int:
     return main(list(argv))
 
 
-def _update(argv: Sequence[str]) -> int:
-    from appliance.updates.cli import main
-
-    return main(list(argv))
-
-
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "server": _server,
     "snapshot": _snapshot,
     "till": _till,
     "ui": _ui,
     "enroll": _enroll,
+    "update": _update,
     "demo": _demo,
     "drill": _drill,
     "devices": _devices,
     "appliance": _appliance,
-    "update": _update,
 }
 
 

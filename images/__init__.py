@@ -1,2 +1,1 @@
-"""Appliance images: `make image ROLE=till|server` (python -m images.build), its overlay,
-and the update bundles (images.update)."""
+"""Appliance disk images: `make image ROLE=till|server` (python -m images.build)."""
