@@ -34,7 +34,6 @@ from .discovery import Discovery, Sighting, probe
 from .eventlog import EventLog
 from .fetcher import SnapshotFetcher
 from .link import Link
-from .update_status import UpdateWatch
 from .modes import ASKING_MODES, Mode, Question, Signal, ask_autonomous, ask_upload, step
 from .outbox import Outbox
 from .ports import (
@@ -53,6 +52,7 @@ from .ports import (
 from .readings import ServerReadings, recovered_text, sale_fields
 from .register import Register
 from .snapshot import Catalogue, SnapshotStore
+from .update_status import UpdateWatch
 
 __all__ = ["Till"]
 
