@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .fsio import atomic_write
+from appliance.system.files import atomic_write
 
 __all__ = ["FAILED", "UpdateWatch", "read_status", "status_path", "write_status"]
 
