@@ -33,6 +33,16 @@ test: lint
 bench: $(STAMP)
 	$(PY) -m bench
 
+# a signed A/B update bundle of the slot file system `make image` built
+# (build/image/ROLE-rootfs.ext4 -> build/image/ROLE.raucb); KEYS=DIR: the integrator's
+# keys folder (ca.cert.pem, signing.cert.pem, signing.key.pem), else development keys
+# made on first use in ~/.cache/autonome-images/keys
+ROLE ?= till
+.PHONY: bundle
+bundle: $(STAMP)
+	$(PY) -m images.update.bundle --role $(ROLE) $(if $(KEYS),--keys $(KEYS)) \
+		$(if $(ROOTFS),--rootfs $(ROOTFS)) $(if $(VERSION),--version $(VERSION))
+
 # the till's screens at 1024x768 and 1280x800 (docs/screenshots; a demo server on loopback)
 screenshots: $(STAMP)
 	$(PY) -m appliance.ui.screenshots docs/screenshots

@@ -18,9 +18,12 @@ commands:
              printers, print-jobs, store
   snapshot   build the store snapshot now (snapshot build --data DIR)
   till       run a till (till --data DIR: its touchscreen; till --headless --data DIR:
-             JSON on stdin/stdout) or enrol it (till enroll ...)
+             JSON on stdin/stdout), enrol it (till enroll ...) or check the running
+             one (till health --data DIR)
   ui         the till on its touchscreen (ui --data DIR [--server URL])
   enroll     same as `till enroll`
+  update     A/B updates of the appliance: install BUNDLE into the other slot, confirm
+             the booted slot (the boot's health check), status
   demo       the product on one screen: a demo store server and a till window with
              simulated scanner, printer and drawer, and a switch that unplugs the server
   drill      the outage drill: server, two tills, a crash, autonomous sales, upload
@@ -49,7 +52,7 @@ def _till(argv: Sequence[str]) -> int:
     """`till enroll ...` and `till --headless ...`; a till run without --headless is
     the touchscreen (`ui`), which takes the same options."""
     args = list(argv)
-    if args and args[0] not in ("enroll", "-h", "--help") and "--headless" not in args:
+    if args and args[0] not in ("enroll", "health", "-h", "--help") and "--headless" not in args:
         return _ui(args)
     from appliance.till.cli import main
 
@@ -64,6 +67,12 @@ def _ui(argv: Sequence[str]) -> int:
 
 def _enroll(argv: Sequence[str]) -> int:
     return _till(["enroll", *argv])
+
+
+def _update(argv: Sequence[str]) -> int:
+    from appliance.updates.cli import main
+
+    return main(list(argv))
 
 
 def _demo(argv: Sequence[str]) -> int:
@@ -96,6 +105,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "till": _till,
     "ui": _ui,
     "enroll": _enroll,
+    "update": _update,
     "demo": _demo,
     "drill": _drill,
     "devices": _devices,

@@ -18,6 +18,10 @@ from bench.image import HOW as IMAGE_HOW
 from bench.image import IMAGE_FIGURES
 from bench.office import OFFICE_FIGURES
 from bench.ui import UI_FIGURES
+from bench.update import UPDATE_FIGURES
+
+#: measured only when named with --only (they boot VMs for minutes)
+ON_REQUEST = {f.name for f in UPDATE_FIGURES}
 
 
 def _run(fig: Figure, work: Path) -> dict:
@@ -44,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     # the image figures build and boot disk images (root, minutes): only when named
     images = [f for f in IMAGE_FIGURES if a.only and f.name in a.only]
     with tempfile.TemporaryDirectory(prefix="autonome-bench-") as tmp:
-        for fig in [*FIGURES, *UI_FIGURES, *OFFICE_FIGURES, *images]:
+        for fig in [*FIGURES, *UI_FIGURES, *OFFICE_FIGURES, *images, *UPDATE_FIGURES]:
             if a.only and fig.name not in a.only:
+                continue
+            if fig.name in ON_REQUEST and not (a.only and fig.name in a.only):
                 continue
             work = Path(tmp) / fig.name
             work.mkdir()

@@ -3,6 +3,7 @@
 autonome till enroll --data DIR --code CODE [--fingerprint SHA256]
                      [--server URL | --mdns-interface IP]
 autonome till --headless --data DIR [--server URL] [--mdns-interface IP] [--no-mdns]
+autonome till health --data DIR   (the running till: outbox, chain, core; exit 0 if sound)
 """
 
 from __future__ import annotations
@@ -260,4 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "enroll":
         return enroll(args[1:])
+    if args and args[0] == "health":
+        from .health import main as health
+
+        return health(args[1:])
     return headless(args)

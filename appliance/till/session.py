@@ -52,6 +52,7 @@ from .ports import (
 from .readings import ServerReadings, recovered_text, sale_fields
 from .register import Register
 from .snapshot import Catalogue, SnapshotStore
+from .update_status import UpdateWatch
 
 __all__ = ["Till"]
 
@@ -103,6 +104,8 @@ class Till:
         #: set by open(): the collaborators, each given what it needs
         self.register: Register = None  # type: ignore[assignment]
         self.link: Link = None  # type: ignore[assignment]
+        #: publishes the last update's result (update-status.json) for the status bar
+        self.update_watch: UpdateWatch | None = None
         self.fetcher: SnapshotFetcher = None  # type: ignore[assignment]
         self.readings: ServerReadings = None  # type: ignore[assignment]
         #: the scanner, receipt printer, drawer and direct kitchen printers, once
@@ -188,6 +191,8 @@ class Till:
                     self.discovery = None
             self.link.start()
             self.deltas.start()  # not joined at stop: it may be in a long-poll
+            self.update_watch = UpdateWatch(self.bus.publish, self.stopping)
+            self.update_watch.start()
         self.signal(Signal.START)
 
     def stop(self) -> None:
@@ -196,6 +201,8 @@ class Till:
         self.stopping.set()
         self.wake.set()
         threads = [self.link] if self.link is not None and self.link.is_alive() else []
+        if self.update_watch is not None:
+            threads.append(self.update_watch)
         for t in threads + (self.fetcher.threads if self.fetcher is not None else []):
             t.join(timeout=15)
         if self.discovery is not None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .i18n import _, money
 from .state import Event, UiState, View
-from .texts import describe_error
+from .texts import describe_error, update_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -97,6 +97,14 @@ class ScreenEvents:
         st.server_id = ev.get("server_id") or st.server_id
         st.pending = int(ev.get("pending") or 0)
         self._catalogue_changed()
+        self._refresh("status")
+
+    def on_update(self, ev: Event) -> None:
+        st = self.state
+        before = (st.update or {}).get("at")
+        st.update = ev
+        if ev.get("result") in ("failed", "rolled_back") and ev.get("at") != before:
+            self._say(update_text(ev), "error")
         self._refresh("status")
 
     def on_recovered(self, ev: Event) -> None:

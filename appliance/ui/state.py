@@ -57,6 +57,8 @@ class UiState:
     last_closed: Event | None = None
     last_receipt_png: str | None = None
     catalogue_version: int | None = None
+    #: the last update's result, as the core publishes it (`update` events)
+    update: Event | None = None
     #: (time.perf_counter() when a scan was asked, code): read by the benchmarks
     last_scan_at: float = 0.0
 

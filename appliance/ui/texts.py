@@ -13,7 +13,15 @@ from typing import Any
 
 from .i18n import _, money, ngettext
 
-__all__ = ["Choice", "QuestionText", "describe_error", "mode_name", "question_text"]
+__all__ = [
+    "Choice",
+    "QuestionText",
+    "describe_error",
+    "mode_name",
+    "question_text",
+    "update_tag",
+    "update_text",
+]
 
 
 def mode_name(mode: str) -> str:
@@ -26,6 +34,26 @@ def mode_name(mode: str) -> str:
         "SYNCING": _("Sending sales"),
         "AUTONOMOUS": _("Autonomous"),
     }.get(mode, mode)
+
+
+def update_tag(update: dict[str, Any] | None) -> str:
+    """The status bar's word on the last update: empty unless it did not take."""
+    result = (update or {}).get("result")
+    if result == "rolled_back":
+        return _("Update rolled back")
+    if result == "failed":
+        return _("Update failed")
+    return ""
+
+
+def update_text(update: dict[str, Any]) -> str:
+    """The message line's sentence for an update that did not take, with its reason."""
+    reason = str(update.get("reason") or "")
+    if update.get("result") == "rolled_back":
+        text = _("The update did not start properly: this till went back to its previous system.")
+    else:
+        text = _("The update was not installed: this till keeps its current system.")
+    return f"{text} {reason}".strip()
 
 
 @dataclass(frozen=True)

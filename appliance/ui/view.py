@@ -31,7 +31,7 @@ from .dialogs import (
 from .i18n import _, ngettext
 from .keys import key_router
 from .screens import LoginScreen, PaymentScreen, SaleScreen
-from .texts import mode_name, question_text
+from .texts import mode_name, question_text, update_tag
 from .theme import COLOURS, MODE_COLOURS, SIZES
 from .widgets import Banner, MessageBar, TextLabel, fill
 
@@ -97,8 +97,8 @@ def device_state(info: dict[str, Any] | None) -> tuple[str, str]:
 
 
 class StatusBar(BoxLayout):
-    """Mode (coloured), the server's name (its address below, small), sales waiting,
-    printer, scanner, drawer, clock."""
+    """Mode (coloured), the server's name (its address below, small), sales waiting (a
+    failed update below, small), printer, scanner, drawer, clock."""
 
     def __init__(self, **kw: Any) -> None:
         kw.setdefault("size_hint_y", None)
@@ -121,12 +121,19 @@ class StatusBar(BoxLayout):
         self.server_address.tag = "status:server_address"
         where.add_widget(self.server)
         where.add_widget(self.server_address)
-        self.pending = TextLabel(font_size=small, size_hint_x=0.15, bold=True)
+        # sales waiting; below, small, an update that did not take (its reason goes
+        # to the message line)
+        waiting = BoxLayout(orientation="vertical", size_hint_x=0.15)
+        self.pending = TextLabel(font_size=small, bold=True)
         self.pending.tag = "status:pending"
+        self.update = TextLabel(font_size=sp(12), color=COLOURS["bad"], shorten=True)
+        self.update.tag = "status:update"
+        waiting.add_widget(self.pending)
+        waiting.add_widget(self.update)
         self.devices: dict[str, TextLabel] = {}
         self.add_widget(self.mode)
         self.add_widget(where)
-        self.add_widget(self.pending)
+        self.add_widget(waiting)
         for kind in ("printer", "scanner", "drawer"):
             label = TextLabel(font_size=sp(14), size_hint_x=0.11, markup=True, halign="center")
             label.tag = f"status:{kind}"
@@ -159,6 +166,7 @@ class StatusBar(BoxLayout):
             n=st.pending
         )
         self.pending.color = COLOURS["warning"] if st.pending else COLOURS["text"]
+        self.update.text = update_tag(st.update)
         names = {"printer": _("Printer"), "scanner": _("Scanner"), "drawer": _("Drawer")}
         colours = {"ok": "51cf66", "warning": "ffa94d", "bad": "ff6b6b", "unknown": "adb5bd"}
         for kind, label in self.devices.items():

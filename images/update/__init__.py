@@ -1,0 +1,1 @@
+"""The A/B updates of an appliance: signing keys, RAUC bundles, RAUC's configuration."""
