@@ -89,6 +89,7 @@ def chromium(downloads: Path | None = None, width: int = 1280, height: int = 900
             },
         )
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)  # a page that comes late on a busy machine is waited for
     if downloads is not None:  # headless Chromium downloads only when told where
         driver.execute_cdp_cmd(
             "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
