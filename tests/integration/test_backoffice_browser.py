@@ -47,12 +47,17 @@ def browser(downloads):
 
 def _login(browser, server, who="m1", secret="9876"):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(server.url + "/admin/login")
     browser.find_element(By.ID, "cashier_id").clear()
     browser.find_element(By.ID, "cashier_id").send_keys(who)
     browser.find_element(By.ID, "secret").send_keys(secret)
-    browser.find_element(By.ID, "login").click()
+    button = browser.find_element(By.ID, "login")
+    button.click()
+    # the answer's page replaces this one (a click does not wait for it on a busy machine)
+    WebDriverWait(browser, 15).until(staleness_of(button))
 
 
 def _until(check, timeout=10.0):
@@ -129,11 +134,15 @@ def test_an_article_made_in_the_browser_rings_up_on_the_till_then_alone(server, 
 
 def test_the_z_report_closed_and_downloaded(server, browser, downloads):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
 
     _login(browser, server)
     browser.get(server.url + "/admin/reports")
     assert "✔" in browser.find_element(By.ID, "chain").text
-    browser.find_element(By.ID, "close-day").click()
+    close = browser.find_element(By.ID, "close-day")
+    close.click()
+    WebDriverWait(browser, 15).until(staleness_of(close))
     assert "Z report" in browser.find_element(By.ID, "report-title").text
     link = browser.find_element(By.ID, "csv").get_attribute("href")
     browser.find_element(By.ID, "csv").click()
