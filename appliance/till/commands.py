@@ -43,11 +43,14 @@ class Login(_Args):
 class Scan(_Args):
     code: str
     quantity: int = 1
+    #: the id its answer carries; the console gives one (`console-N`) when left out
+    request: str | None = None
 
 
 class Add(_Args):
     article_id: str
     quantity: int = 1
+    request: str | None = None
 
 
 class Quantity(_Args):
