@@ -170,14 +170,7 @@ class TableHolds:
                     table=self._answer(row),
                 )
             if tab.closed:
-                conn.execute(open_tables.delete().where(open_tables.c.opening == tab.opening))
-                conn.execute(
-                    table_closures.insert().values(
-                        opening=tab.opening, table_id=tab.table_id, till_id=till_id,
-                        closed_at=now, sales=orjson.dumps(tab.paid).decode(),
-                    )
-                )  # fmt: skip
-                return {"table_id": tab.table_id, "opening": tab.opening, "closed": True}
+                return _close(conn, tab, till_id, now)
             body = orjson.dumps(tab.as_dict()).decode()
             if row is None:
                 conn.execute(
@@ -252,22 +245,47 @@ class TableHolds:
             if row is None:
                 raise TableRefused(404, "table_not_open", f"table {tab.table_id} is not open")
             held = Tab.from_dict(orjson.loads(row.tab))
-            known = {ln.line_id for ln in held.lines}
-            new = [ln for ln in tab.lines if ln.line_id not in known]
-            if new:
-                held.lines.extend(new)
-                held.rounds = max(held.rounds, tab.rounds)
-                conn.execute(
-                    open_tables.update()
-                    .where(open_tables.c.opening == tab.opening)
-                    .values(
-                        tab=orjson.dumps(held.as_dict()).decode(),
-                        version=row.version + 1,
-                        updated_at=now_iso(),
-                    )
+            mine = {ln.line_id: ln for ln in held.lines}
+            new = [ln for ln in tab.lines if ln.line_id not in mine]
+            doubled = []
+            for ln in tab.lines:  # paid on the till that was alone: paid here too
+                there = mine.get(ln.line_id)
+                if there is None or ln.paid_by is None or there.paid_by == ln.paid_by:
+                    continue
+                if there.paid_by is None:
+                    there.paid_by = ln.paid_by
+                else:
+                    doubled.append({"line_id": ln.line_id, "sales": [there.paid_by, ln.paid_by]})
+            held.paid.extend(s for s in tab.paid if s not in held.paid)
+            held.lines.extend(new)
+            held.rounds = max(held.rounds, tab.rounds)
+            if held.lines and all(ln.paid_by is not None for ln in held.lines):
+                held.closed = True
+                closed = _close(conn, held, till_id, now_iso())
+                return {**closed, "holder": row.holder, "added": len(new), "doubled": doubled}
+            conn.execute(
+                open_tables.update()
+                .where(open_tables.c.opening == tab.opening)
+                .values(
+                    tab=orjson.dumps(held.as_dict()).decode(),
+                    version=row.version + 1,
+                    updated_at=now_iso(),
                 )
+            )
             answer = self._answer(self._row(conn, row.table_id))
-        return {**answer, "added": len(new)}
+        return {**answer, "added": len(new), "doubled": doubled}
+
+
+def _close(conn: Connection, tab: Tab, till_id: int, now: str) -> dict[str, Any]:
+    """The table paid to its last line: out of the open tables, its opening closed."""
+    conn.execute(open_tables.delete().where(open_tables.c.opening == tab.opening))
+    conn.execute(
+        table_closures.insert().values(
+            opening=tab.opening, table_id=tab.table_id, till_id=till_id,
+            closed_at=now, sales=orjson.dumps(tab.paid).decode(),
+        )
+    )  # fmt: skip
+    return {"table_id": tab.table_id, "opening": tab.opening, "closed": True}
 
 
 def _tab(doc: Any) -> Tab:
