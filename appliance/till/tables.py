@@ -256,8 +256,7 @@ class TableBook:
 
     def do_open(self, table_id: str, covers: int = 2) -> dict[str, Any]:
         self.plan().table(table_id)  # on the floor plan
-        if self.online:
-            self.refresh()
+        # online, the server refuses a table open elsewhere (table_occupied): no look first
         if table_id in self.tabs:
             raise TableError("table_open", f"table {table_id} is already open on this till")
         other = self.elsewhere.get(table_id)

@@ -59,7 +59,8 @@ class TableSync:
                 book.jobs.pop(tab.opening, None)
             else:
                 book.synced[tab.opening] = [ln.line_id for ln in tab.lines]
-            book.save()
+            # not written now: a bill the file still calls unsynced is only written to
+            # the server again after a restart, which its holder may do
         return True
 
     def paying(self, tab: Tab, on: bool) -> None:
