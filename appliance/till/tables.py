@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from appliance.domain.floorplan import FloorPlan, TableError, modifiers_from_rows
-from appliance.domain.tables import COURSES, Tab, TableSale
+from appliance.domain.tables import COURSES, Tab, TableSale, equal_shares
 from appliance.system.files import atomic_write
 
 from .client import Rejected, ServerError
@@ -200,6 +200,7 @@ class TableBook:
             "total": tab.total,
             "due": tab.due,
             "guests": tab.guests(),
+            "bill_paid": bill.paid if (bill := self.bills.get(tab.opening)) else 0,
             "unsynced": tab.opening in self.unsynced,
         }
 
@@ -419,17 +420,24 @@ class TableBook:
             bill = self.bills.get(tab.opening)
             if bill is None or (bill.table.get("part") != _part(guest) and not bill.payments):
                 bill = tab.part_sale(guest)
+            if amount is None and tab.shares and guest is None:  # the next share
+                shares = equal_shares(bill.total, tab.shares)
+                amount = shares[min(len(bill.payments), len(shares) - 1)]
+                amount = min(amount, bill.due)
             saved, self.register.sale = self.register.sale, bill
             try:
                 record = self.register.pay(method, amount)
             finally:
                 self.register.sale = saved
-            if record is None:
-                if bill.payments:
-                    self.bills[tab.opening] = bill
+            if record is not None:
+                self.bills.pop(tab.opening, None)
+                tab.paid_with(record)
+            elif bill.payments:  # a share of an equal split: the bill waits for the next
+                self.bills[tab.opening] = bill
+            else:
                 return None
-            self.bills.pop(tab.opening, None)
-            tab.paid_with(record)
+        if record is None:
+            return self.core.publish("table", table=self.summary(tab), share_paid=amount)
         if self.online and not tab.closed:
             self.sync.paying(tab, False)
         event = "table_closed" if tab.closed else "table_paid"
