@@ -84,10 +84,11 @@ async def take_table(
 async def paying_table(
     table_id: TableId, request: Request, caller: Caller = Depends(till)
 ) -> dict[str, Any]:
-    on = (await _body(request)).get("on")
-    if not isinstance(on, bool):
-        raise ApiError(422, "invalid", 'the body is {"on": true} or {"on": false}')
-    return await _call(_holds(request).paying, caller.till_id, table_id, on)
+    doc = await _body(request)
+    on, opening = doc.get("on"), doc.get("opening")
+    if not isinstance(on, bool) or not isinstance(opening, str | None):
+        raise ApiError(422, "invalid", 'the body is {"on": true|false, "opening": "..."}')
+    return await _call(_holds(request).paying, caller.till_id, table_id, on, opening)
 
 
 @router.post("/tables/{table_id}/lines")

@@ -212,11 +212,24 @@ class TableHolds:
                 )
             return self._answer(self._row(conn, table_id))
 
-    def paying(self, till_id: int, table_id: str, on: bool) -> dict[str, Any]:
+    def paying(
+        self, till_id: int, table_id: str, on: bool, opening: str | None = None
+    ) -> dict[str, Any]:
         """The holder shows the bill (`on`) or puts it away: while it is shown no other
-        till takes the table over."""
+        till takes the table over. `opening`: the bill the till has; if it was paid and
+        closed elsewhere meanwhile, `table_closed`."""
         with self.store.write() as conn:
             row = self._row(conn, table_id)
+            if opening is not None and (row is None or row.opening != opening):
+                done = self._closure(conn, opening)
+                if done is not None:
+                    raise TableRefused(
+                        409,
+                        "table_closed",
+                        f"table {done.table_id} was already paid and closed on "
+                        f"{_till(done.till_id)}",
+                        closed_by=done.till_id,
+                    )
             if row is None:
                 raise TableRefused(404, "table_not_open", f"table {table_id} is not open")
             if row.holder != till_id:

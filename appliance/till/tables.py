@@ -86,6 +86,8 @@ class TableBook:
         self.jobs: dict[str, dict[str, str]] = {}
         #: table id -> the open tables other tills held at the last look
         self.elsewhere: dict[str, dict[str, Any]] = {}
+        #: opening -> a table closed here that the server has not heard closed yet
+        self.closing: dict[str, Tab] = {}
         #: opening -> a bill being paid in several payments (an equal split)
         self.bills: dict[str, TableSale] = {}
         self.sync = TableSync(self)
@@ -111,6 +113,9 @@ class TableBook:
         for row in doc.get("tabs") or []:
             tab = Tab.from_dict(row)
             self.tabs[tab.table_id] = tab
+        for row in doc.get("closing") or []:
+            tab = Tab.from_dict(row)
+            self.closing[tab.opening] = tab
         self.synced = {k: list(v) for k, v in (doc.get("synced") or {}).items()}
         self.unsynced = set(doc.get("unsynced") or [])
         self.jobs = dict(doc.get("jobs") or {})
@@ -119,6 +124,7 @@ class TableBook:
     def save(self) -> None:
         doc = {
             "tabs": [t.as_dict() for t in self.tabs.values()],
+            "closing": [t.as_dict() for t in self.closing.values()],
             "synced": self.synced,
             "unsynced": sorted(self.unsynced),
             "jobs": self.jobs,
@@ -220,9 +226,11 @@ class TableBook:
     def _changed(self, tab: Tab, event: str = "table", **extra: Any) -> dict[str, Any]:
         """Keep it on disk, then on the server (online), then say it."""
         with self.lock:
-            if tab.closed:
-                self.tabs.pop(tab.table_id, None)
+            if tab.closed:  # kept until the server has heard it closed
+                if self.tabs.get(tab.table_id) is tab:
+                    self.tabs.pop(tab.table_id)
                 self.bills.pop(tab.opening, None)
+                self.closing[tab.opening] = tab
             else:
                 self.tabs[tab.table_id] = tab
             self.unsynced.add(tab.opening)

@@ -54,6 +54,7 @@ class TableSync:
             return False
         with book.lock:
             book.unsynced.discard(tab.opening)
+            book.closing.pop(tab.opening, None)
             if answer.get("closed"):
                 book.synced.pop(tab.opening, None)
                 book.jobs.pop(tab.opening, None)
@@ -64,14 +65,24 @@ class TableSync:
         return True
 
     def paying(self, tab: Tab, on: bool) -> None:
-        """Tell the server the bill is on this till's screen (no take-over meanwhile)."""
+        """Tell the server the bill is on this till's screen (no take-over meanwhile).
+        Refused (TableError) when another till holds it now, or was paid for it."""
+        book = self.book
+        body = {"on": on, "opening": tab.opening}
         try:
-            self.book.api().tables("POST", f"/{tab.table_id}/paying", {"on": on})
+            book.api().tables("POST", f"/{tab.table_id}/paying", body)
         except Rejected as e:
             if e.code == "table_taken_over":
                 self._taken_over(tab, e)
-            if e.code in ("table_taken_over", "table_paying"):
+            elif e.code == "table_closed":  # paid elsewhere: never charged again here
+                with book.lock:
+                    if book.tabs.get(tab.table_id) is tab:
+                        book.tabs.pop(tab.table_id)
+                    book.unsynced.discard(tab.opening)
+                    book.save()
+            if e.code in ("table_taken_over", "table_paying", "table_closed"):
                 raise TableError(e.code, e.message) from None
+            # table_not_open: a bill the server never had (opened here alone): paid here
         except ServerError as e:
             self._lost(e)
 
@@ -84,12 +95,11 @@ class TableSync:
         try:
             with book.lock:
                 todo = [t for t in book.tabs.values() if t.opening in book.unsynced]
-                closed = book.unsynced - {t.opening for t in book.tabs.values()}
+                todo += list(book.closing.values())  # closed here while alone
             done = 0
             for tab in todo:
                 done += bool(self.push(tab))
-            with book.lock:  # closed here while alone: nothing left to write
-                book.unsynced -= closed
+            with book.lock:
                 book.save()
             if todo:
                 book.refresh()
@@ -106,8 +116,7 @@ class TableSync:
         if e.code == "table_closed":
             with book.lock:
                 book.unsynced.discard(tab.opening)
-                if tab.closed:
-                    book.tabs.pop(tab.table_id, None)
+                book.closing.pop(tab.opening, None)
                 book.save()
             if not tab.closed:
                 self._keep_apart(tab, e.message)
@@ -139,7 +148,9 @@ class TableSync:
             self._lost(lost)
             return False
         with book.lock:
-            book.tabs.pop(tab.table_id, None)
+            if book.tabs.get(tab.table_id) is tab:
+                book.tabs.pop(tab.table_id)
+            book.closing.pop(tab.opening, None)
             book.unsynced.discard(tab.opening)
             book.synced.pop(tab.opening, None)
             book.bills.pop(tab.opening, None)
@@ -164,7 +175,9 @@ class TableSync:
         known = set(book.synced.get(tab.opening) or [])
         rest = [ln for ln in tab.lines if ln.line_id not in known and ln.paid_by is None]
         with book.lock:
-            book.tabs.pop(tab.table_id, None)
+            if book.tabs.get(tab.table_id) is tab:
+                book.tabs.pop(tab.table_id)
+            book.closing.pop(tab.opening, None)
             book.unsynced.discard(tab.opening)
             book.synced.pop(tab.opening, None)
             if rest:

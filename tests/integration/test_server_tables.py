@@ -157,3 +157,26 @@ def test_the_floor_plan_goes_into_the_snapshot(server, tmp_path):
     assert [t["table_id"] for t in row["floor_plan"]["tables"]] == ["T1", "T2"]
     assert row["floor_plan"]["modifiers"][0]["price"] == 150
     assert row["floor_plan"]["rooms"] == [{"room_id": "salle", "name": "Salle", "position": 0}]
+
+
+def test_a_line_paid_on_the_till_that_was_alone_is_paid_there_too(tills):
+    """A pays a line while cut off, B took the table over: the line shows paid on B;
+    a line both charged is reported as doubled."""
+    a, b = tills
+    tab = Tab.open("T7", 2, "2026-12-03T12:00:00+00:00")
+    tab.add(BEER)
+    tab.add(BEER)
+    assert a.put(tab).status_code == 200
+    assert b.http.post("/tables/T7/take").status_code == 200
+    held = Tab.from_dict(b.http.get("/tables/T7").json()["tab"])
+    second = held.lines[1].line_id
+    held.paid_with({"sale_id": "sale-b", "table": {"opening": held.opening, "line_ids": [second]}})
+    assert b.put(held).status_code == 200
+    ids = [ln.line_id for ln in tab.lines]
+    tab.paid_with({"sale_id": "sale-a", "table": {"opening": tab.opening, "line_ids": ids}})
+    r = a.http.post("/tables/T7/lines", json=tab.as_dict())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["added"] == 0 and body["closed"] is True  # every line is paid now
+    assert body["doubled"] == [{"line_id": second, "sales": ["sale-b", "sale-a"]}]
+    assert a.http.get("/tables/T7").json()["error"] == "table_not_open"
