@@ -55,6 +55,7 @@ COMMANDS: dict[str, Callable[[Till, Any], Any]] = {
         note=a.note or "",
         lines=a.lines,
     ),
+    "table": lambda t, a: t.table(a.action, str(a.table_id), **a.call_args()),
     "status": lambda t, a: t.status(),
     "upload": lambda t, a: t.upload(),
     "reprint": lambda t, a: t.reprint_last(),
