@@ -359,6 +359,15 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("post", "/tills/{till_id}/revoke"): Op("admin", {200: Revoked}, errors=(404,)),
     ("post", "/snapshot/build"): Op("admin", {201: SnapshotMeta}),
     ("get", "/print-jobs"): Op("admin", {200: ("list", PrintJobRow)}),
+    # the open tables a till holds (docs/architecture.md, "Tables"): a table's bill is
+    # the domain's Tab as JSON (appliance/domain/tables.py), refusals are ErrorBody
+    ("get", "/tables"): Op("any", {200: _OBJECT}),
+    ("get", "/tables/{table_id}"): Op("any", {200: _OBJECT}, errors=(404,)),
+    ("put", "/tables/{table_id}"): Op("till", {200: _OBJECT}, _OBJECT, errors=(409,)),
+    ("post", "/tables/{table_id}/take"): Op("till", {200: _OBJECT}, errors=(404, 409)),
+    ("post", "/tables/{table_id}/paying"): Op("till", {200: _OBJECT}, _OBJECT, errors=(404, 409)),
+    ("post", "/tables/{table_id}/lines"): Op("till", {200: _OBJECT}, _OBJECT, errors=(409,)),
+    ("put", "/floor-plan"): Op("admin", {200: _OBJECT}, _OBJECT),
 }
 
 _DESCRIPTIONS = {
