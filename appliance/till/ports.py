@@ -26,9 +26,9 @@ from .discovery import Sighting
 from .modes import Mode, Question, Signal
 
 if TYPE_CHECKING:
+    from appliance.domain import EventType
+
     from .bus import EventBus
-    from .eventlog import EventLog
-    from .outbox import Outbox
     from .snapshot import Catalogue
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "ClockRead",
     "Core",
     "DeviceHost",
+    "DevicePort",
     "Found",
     "Holds",
     "Lost",
@@ -168,24 +169,37 @@ class Core(Protocol):
     def error(self, code: str, message: str, **extra: Any) -> dict[str, Any]: ...
 
 
+class DevicePort(Protocol):
+    """The till's devices as the core sees them once plugged (`Till.plug_devices`):
+    the commands that need the hardware, nothing else."""
+
+    @property
+    def direct_kitchen(self) -> Any: ...
+    def reprint_last(self) -> bool: ...
+    def open_drawer(self, reason: str = "") -> bool: ...
+    def device_status(self) -> dict[str, Any]: ...
+    def split_kitchen(self, lines: list[dict[str, Any]]) -> tuple[dict[str, Any], list[Any]]: ...
+    def print_kitchen(self, job: dict[str, Any], direct: dict[str, Any]) -> None: ...
+    def stop(self, timeout: float = 15.0) -> None: ...
+
+
 class DeviceHost(Protocol):
     """The till core as its devices see it (devices.py, kitchen.py): they hear its
-    events (`bus.subscribe`), say their own (`bus.publish`, `error`, the journal's
-    `events.record`), issue commands (`scan`), read the catalogue and the cashier,
-    and hang themselves on `devices` so that the core's commands reach them."""
+    events (`bus.subscribe`) and say their own (`bus.publish`, `error`), issue
+    commands (`scan`, `plug_devices`, `record_event` for the journal), and read the
+    catalogue, the cashier and the last sale. Nothing of the core is written here."""
 
     data_dir: Path
     till_id: int
     bus: EventBus
-    events: EventLog
-    devices: Any
 
     @property
     def catalogue(self) -> Catalogue | None: ...
     @property
     def cashier(self) -> dict[str, Any] | None: ...
-    @property
-    def outbox(self) -> Outbox: ...
     def now(self) -> datetime: ...
+    def last_record(self) -> dict[str, Any] | None: ...
+    def record_event(self, kind: EventType, /, **fields: Any) -> None: ...
+    def plug_devices(self, devices: DevicePort | None) -> None: ...
     def scan(self, code: str, quantity: int = 1, *, request: Any = None) -> None: ...
     def error(self, code: str, message: str, **extra: Any) -> dict[str, Any]: ...

@@ -39,6 +39,7 @@ from .outbox import Outbox
 from .ports import (
     Back,
     ClockRead,
+    DevicePort,
     Found,
     Holds,
     Lost,
@@ -110,8 +111,13 @@ class Till:
         self.fetcher: SnapshotFetcher = None  # type: ignore[assignment]
         self.readings: ServerReadings = None  # type: ignore[assignment]
         #: the scanner, receipt printer, drawer and direct kitchen printers, once
-        #: `devices.TillDevices.attach(till)` hung them here (None: a till without devices)
-        self.devices: Any = None
+        #: plugged (`plug_devices`, by `devices.TillDevices.attach(till)`); None: none
+        self._devices: DevicePort | None = None
+
+    @property
+    def devices(self) -> DevicePort | None:
+        """The devices plugged in (read only: `plug_devices` changes it)."""
+        return self._devices
 
     @property
     def settings(self) -> Settings:
@@ -428,6 +434,19 @@ class Till:
         return self.fetcher.fetch() is not None
 
     # -- devices ---------------------------------------------------------------
+    def plug_devices(self, devices: DevicePort | None) -> None:
+        """The devices the core's device commands reach (None: unplugged)."""
+        self._devices = devices
+
+    def record_event(self, kind: EventType, /, **fields: Any) -> None:
+        """Write an event of the till's own (a device's: a drawer opened, a receipt not
+        printed) into the journal, durably, before it is said."""
+        self.events.record(kind, **fields)
+
+    def last_record(self) -> dict[str, Any] | None:
+        """The last sale in the outbox (what a reprint prints after a restart)."""
+        return self.outbox.last_record() if self.outbox is not None else None
+
     def reprint_last(self) -> bool:
         """Print the last sale's receipt again, marked DUPLICATA (in the device thread)."""
         if self.devices is None:
