@@ -50,11 +50,12 @@ from .ports import (
     UploadDone,
     UploadInterrupted,
 )
-from .readings import ServerReadings, recovered_text, sale_fields
+from .readings import ServerReadings, announce_boot
 from .register import Register
 from .snapshot import Catalogue, SnapshotStore
 from .tables import TableBook
 from .update_status import UpdateWatch
+from .xreport import x_report
 
 __all__ = ["Till"]
 
@@ -159,31 +160,10 @@ class Till:
             wake=self.wake, now=self.now, addresses=self._addresses, probe_fn=self.probe,
             tls=self.tls,
         )  # fmt: skip
-        box = self.outbox
-        # the journal of a till that stopped cleanly ends with `shutdown`
-        clean = self.events.last_type() in (None, str(EventType.SHUTDOWN))
-        last = sale_fields(box.last_record())
-        self.events.record(
-            EventType.BOOT,
-            last_seq=box.last_seq,
-            acked=box.acked,
-            pending=box.pending_count,
-            snapshot=self.catalogue.version if self.catalogue else None,
-            torn_bytes=len(box.torn),
-            kept_aside=len(box.kept_aside),
-            clean_stop=clean,
-        )
-        self.bus.publish("boot", **self.status_fields(), clean_stop=clean)
-        if not clean:
-            self.bus.publish("recovered", last_sale=last, message=recovered_text(last))
-        if box.torn or box.kept_aside:
-            self.bus.publish(
-                "outbox_repaired",
-                torn_bytes=len(box.torn),
-                kept_aside=len(box.kept_aside),
-                message="a torn last line (never acknowledged) was cut away; unreadable lines "
-                "are kept aside and will be sent to the server's quarantine",
-            )
+        announce_boot(
+            self.outbox, self.events, self.bus.publish, self.status_fields,
+            self.catalogue.version if self.catalogue else None,
+        )  # fmt: skip
 
     def start(self, *, background: bool = True) -> None:
         """Open, then look for the server (threads only when `background`)."""
@@ -467,6 +447,17 @@ class Till:
         return self.bus.publish("device_status", **fields)
 
     # -- status ----------------------------------------------------------------
+    @property
+    def pending_count(self) -> int:
+        """Sales in the outbox the server has not acknowledged yet."""
+        return self.outbox.pending_count if self.outbox is not None else 0
+
+    def x_report(self, now: Any = None) -> dict[str, Any]:
+        """Today's X report of this till, from its own outbox (both modes)."""
+        cat = self.catalogue
+        store = getattr(cat, "store", None) if cat is not None else None
+        return x_report(self.outbox, store, self.till_id, now or self.now())
+
     def status_fields(self) -> dict[str, Any]:
         box = self.outbox
         cashier = self.cashier
