@@ -154,7 +154,9 @@ def refund_method(sale: Mapping[str, Any], choice: str) -> str:
     if choice in REFUND_METHODS:
         return choice
     if choice != "original":
-        raise SaleError("bad_refund_method", f"a refund is paid back in cash or to the card, not {choice!r}")
+        raise SaleError(
+            "bad_refund_method", f"a refund is paid back in cash or to the card, not {choice!r}"
+        )
     paid_card = any(p.get("method") == "card" for p in sale.get("payments") or [])
     return "card" if paid_card else "cash"
 

@@ -50,6 +50,7 @@ from .ports import (
     UploadInterrupted,
 )
 from .readings import ServerReadings, recovered_text, sale_fields
+from .refunds import RefundDesk
 from .register import Register
 from .snapshot import Catalogue, SnapshotStore
 from .tables import TableBook
@@ -145,6 +146,11 @@ class Till:
             now=self.now,
         )  # fmt: skip
         self.bus.subscribe(self.tables.heard)
+        self.refunds = RefundDesk(
+            self, api, self.outbox, till_id=self.till_id, cashier=lambda: self.register.cashier,
+            now=self.now, lock=self.lock, wake=self.wake,
+            threshold=lambda: self.settings.refund_manager_above,
+        )  # fmt: skip
         self.readings = ServerReadings(
             self.outbox, self.events, self.bus.publish, self.wake, self.config.server_id
         )
@@ -421,6 +427,10 @@ class Till:
     def table(self, action: str, table_id: str = "", **args: Any) -> dict[str, Any] | None:
         """A restaurant table's command (till/tables.py): open, order, send, ..."""
         return self.tables.run(action, table_id, **args)
+
+    def refund(self, action: str, **args: Any) -> dict[str, Any] | None:
+        """A refund's step (till/refunds.py): find a ticket, refund lines, cancel."""
+        return self.refunds.run(action, **args)
 
     # -- snapshot ----------------------------------------------------------------
     def fetch_snapshot(self, version: int | None = None) -> bool:

@@ -52,7 +52,12 @@ def refund(sale: dict, picks: dict, before=(), seq: int = 2, **kw) -> dict:
         ("T3-118", 3, 118, None),
         ("3-118", 3, 118, None),
         ("t3/7", 3, 7, None),
-        ("6F1C2F8E-8D7A-4C1E-9A53-0C4B7F5E2A10", None, None, "6f1c2f8e-8d7a-4c1e-9a53-0c4b7f5e2a10"),
+        (
+            "6F1C2F8E-8D7A-4C1E-9A53-0C4B7F5E2A10",
+            None,
+            None,
+            "6f1c2f8e-8d7a-4c1e-9a53-0c4b7f5e2a10",
+        ),
     ],
 )
 def test_a_ticket_as_typed_or_scanned(typed, till, seq, sale_id):
@@ -96,8 +101,14 @@ def test_never_more_than_was_sold():
         refund(s, {0: 2}, [first], seq=3)
     assert e.value.code == "refund_too_much"
     assert "3 sold and 2 refunded already (1 left)" in e.value.message
-    for picks, code in (({}, "refund_nothing"), ({0: 0}, "refund_nothing"), ({9: 1}, "no_such_line"),
-                        ({0: -1}, "bad_quantity"), ({0: True}, "bad_quantity")):  # fmt: skip
+    refused = [
+        ({}, "refund_nothing"),
+        ({0: 0}, "refund_nothing"),
+        ({9: 1}, "no_such_line"),
+        ({0: -1}, "bad_quantity"),
+        ({0: True}, "bad_quantity"),
+    ]
+    for picks, code in refused:
         with pytest.raises(SaleError) as e:
             refund(s, picks)
         assert e.value.code == code
@@ -146,7 +157,10 @@ def test_the_days_figures_take_refunds_off():
     f = day_figures([cash, card, r1, r2])
     assert f["sales"] == 2 and f["total"] == cash["total"] + card["total"]
     assert f["refunds"]["count"] == 2 and f["refunds"]["total"] == 1110
-    assert {p["method"]: p["amount"] for p in f["refunds"]["payments"]} == {"cash": 1000, "card": 110}
+    assert {p["method"]: p["amount"] for p in f["refunds"]["payments"]} == {
+        "cash": 1000,
+        "card": 110,
+    }
     assert f["net_total"] == f["total"] - 1110
     assert f["net_cash"] == cash["total"] - 1000
     assert sum(v["gross"] for v in f["refunds"]["vat"]) == 1110
