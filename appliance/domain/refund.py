@@ -35,6 +35,7 @@ __all__ = [
     "close_refund",
     "line_nets",
     "parse_ticket",
+    "refund_amount",
     "refund_method",
     "refundable",
     "ticket_reference",
@@ -44,7 +45,7 @@ RECORD_VERSION = 1
 #: how a refund is paid back: the card it was paid with, or cash from the drawer
 REFUND_METHODS = ("cash", "card")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_TILL_SEQ = re.compile(r"^[Tt]?\s*(\d{1,9})\s*[-/.]\s*(\d{1,18})$")
+_TILL_SEQ = re.compile(r"^[Tt]?\s*(\d{1,9})\s*[-/.,]\s*(\d{1,18})$")
 _SEQ = re.compile(r"^(?:[Nn][°o]?\s*)?(\d{1,18})$")
 
 
@@ -69,8 +70,8 @@ def ticket_reference(till_id: int, seq: int) -> str:
 
 def parse_ticket(text: Any, own_till: int) -> Ticket:
     """A ticket as the cashier types or scans it: "118" (this till's sale 118),
-    "T2-118" or "2-118" (till 2), or the sale id the receipt's QR code holds.
-    SaleError `bad_ticket` for anything else."""
+    "T2-118", "2-118" or "2,118" (till 2: the keypad's comma), or the sale id the
+    receipt's QR code holds. SaleError `bad_ticket` for anything else."""
     s = str(text or "").strip()
     if _UUID.match(s):
         return Ticket(sale_id=s.lower())
@@ -139,6 +140,11 @@ def refundable(
             }
         )
     return rows
+
+
+def refund_amount(row: Mapping[str, Any], quantity: int) -> int:
+    """What refunding `quantity` more of the line `row` (of `refundable`) gives back."""
+    return _amount(row, quantity)
 
 
 def _amount(row: Mapping[str, Any], quantity: int) -> int:

@@ -157,6 +157,7 @@ class SaleScreen(Screen):
         for tag, label, call in (
             ("fn:kitchen", _("Send to kitchen"), self._kitchen),
             ("fn:tables", _("Tables"), self._tables),
+            ("fn:refund", _("Refund"), self._refund),
             ("fn:reprint", _("Reprint receipt"), self.ctl.reprint_last),
             ("fn:xreport", _("X report"), self.ctl.request_x_report),
             ("fn:drawer", _("Open drawer"), self.ctl.open_drawer),
@@ -178,6 +179,10 @@ class SaleScreen(Screen):
         view = self.ctl.view
         if view is not None:
             view.kitchen_dialog()
+
+    def _refund(self) -> None:
+        if self.ctl.view is not None:
+            self.ctl.view.show_screen("refund")
 
     def _tables(self) -> None:
         if self.ctl.view is not None:

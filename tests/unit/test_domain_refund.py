@@ -52,6 +52,7 @@ def refund(sale: dict, picks: dict, before=(), seq: int = 2, **kw) -> dict:
         ("T3-118", 3, 118, None),
         ("3-118", 3, 118, None),
         ("t3/7", 3, 7, None),
+        ("3,118", 3, 118, None),
         (
             "6F1C2F8E-8D7A-4C1E-9A53-0C4B7F5E2A10",
             None,
