@@ -151,6 +151,14 @@ class RefundCommand(_Args):
     pin: str | None = None
 
 
+class HeldCommand(_Args):
+    """`held` with its `action`: park (`note`), list, resume or discard (`held_id`)."""
+
+    action: str
+    held_id: str | None = None
+    note: str | None = None
+
+
 class OpenDrawer(_Args):
     reason: str | None = ""
 
@@ -175,6 +183,7 @@ ARGUMENTS: dict[str, type[_Args]] = {
     "kitchen": Kitchen,
     "table": TableCommand,
     "refund": RefundCommand,
+    "held": HeldCommand,
     "status": _NoArgs,
     "upload": _NoArgs,
     "reprint": _NoArgs,

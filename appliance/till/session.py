@@ -33,6 +33,7 @@ from .deltas import DeltaFollower, till_version
 from .discovery import Discovery, Sighting, probe
 from .eventlog import EventLog
 from .fetcher import SnapshotFetcher
+from .held import HeldOrders
 from .link import Link
 from .modes import ASKING_MODES, Mode, Question, Signal, ask_autonomous, ask_upload, step
 from .outbox import Outbox
@@ -151,6 +152,7 @@ class Till:
             now=self.now, lock=self.lock, wake=self.wake,
             threshold=lambda: self.settings.refund_manager_above,
         )  # fmt: skip
+        self.held = HeldOrders(self, self.register, self.data_dir, lock=self.lock, now=self.now)
         self.readings = ServerReadings(
             self.outbox, self.events, self.bus.publish, self.wake, self.config.server_id
         )
@@ -431,6 +433,10 @@ class Till:
     def refund(self, action: str, **args: Any) -> dict[str, Any] | None:
         """A refund's step (till/refunds.py): find a ticket, refund lines, cancel."""
         return self.refunds.run(action, **args)
+
+    def hold(self, action: str, **args: Any) -> Any:
+        """A held order's step (till/held.py): park, list, resume, discard."""
+        return self.held.run(action, **args)
 
     # -- snapshot ----------------------------------------------------------------
     def fetch_snapshot(self, version: int | None = None) -> bool:
