@@ -159,6 +159,10 @@ class HeldCommand(_Args):
     note: str | None = None
 
 
+class PriceCheck(_Args):
+    query: str
+
+
 class OpenDrawer(_Args):
     reason: str | None = ""
 
@@ -184,6 +188,7 @@ ARGUMENTS: dict[str, type[_Args]] = {
     "table": TableCommand,
     "refund": RefundCommand,
     "held": HeldCommand,
+    "price_check": PriceCheck,
     "status": _NoArgs,
     "upload": _NoArgs,
     "reprint": _NoArgs,

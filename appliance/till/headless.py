@@ -57,6 +57,7 @@ COMMANDS: dict[str, Callable[[Till, Any], Any]] = {
     ),
     "table": lambda t, a: t.table(a.action, str(a.table_id), **a.call_args()),
     "refund": lambda t, a: t.refund(a.action, **a.model_dump(exclude={"action"})),
+    "price_check": lambda t, a: t.price_check(a.query),
     "held": lambda t, a: t.hold(a.action, **a.model_dump(exclude={"action"})),
     "status": lambda t, a: t.status(),
     "upload": lambda t, a: t.upload(),

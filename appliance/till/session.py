@@ -53,6 +53,7 @@ from .ports import (
 from .readings import ServerReadings, recovered_text, sale_fields
 from .refunds import RefundDesk
 from .register import Register
+from .search import price_check
 from .snapshot import Catalogue, SnapshotStore
 from .tables import TableBook
 from .update_status import UpdateWatch
@@ -433,6 +434,10 @@ class Till:
     def refund(self, action: str, **args: Any) -> dict[str, Any] | None:
         """A refund's step (till/refunds.py): find a ticket, refund lines, cancel."""
         return self.refunds.run(action, **args)
+
+    def price_check(self, query: str) -> dict[str, Any]:
+        """An article by barcode or name, not sold (search.py): `price_check`."""
+        return self.publish("price_check", **price_check(self.catalogue, query))
 
     def hold(self, action: str, **args: Any) -> Any:
         """A held order's step (till/held.py): park, list, resume, discard."""
