@@ -284,6 +284,10 @@ class Op:
 
 
 _OBJECT: dict[str, Any] = {"type": "object"}
+_TICKET: dict[str, Any] = {
+    "type": "object",
+    "properties": {"sale": _OBJECT, "refunds": {"type": "array", "items": _OBJECT}},
+}
 
 OPERATIONS: dict[tuple[str, str], Op] = {
     ("get", "/health"): Op(
@@ -343,6 +347,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         errors=(403, 404, 409),
     ),
     ("get", "/printers"): Op("admin", {200: ("list", PrinterRow)}),
+    # a sale a receipt names, and the refunds of it (server/refunds.py)
+    ("get", "/tickets/{till_id}/{seq}"): Op("till", {200: _TICKET}, errors=(404,)),
+    ("get", "/tickets/{sale_id}"): Op("till", {200: _TICKET}, errors=(404,)),
     ("get", "/journal"): Op("any", {200: JournalPage}, errors=(403,)),
     ("get", "/pending"): Op("admin", {200: ("list", PendingTill)}),
     ("get", "/reports/x"): Op("admin", {200: ReportFigures}),

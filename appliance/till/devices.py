@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from appliance.domain import EventType
 from drivers.printer import NOT_PRINTED, PRINTED, PrinterError, PrintResult, Timeouts
 
+from .credit_note import credit_note_document
 from .devconfig import DevicesConfig, load_devices
 from .devstatus import DeviceStatus
 from .hardware import Hardware, build_hardware, save_sim_ticket
@@ -182,7 +183,7 @@ class TillDevices:
     # -- receipts and the drawer ---------------------------------------------------------
     def _till_event(self, event: dict[str, Any]) -> None:
         """A till bus subscriber: a closed sale's receipt goes to the device thread."""
-        if event.get("event") != "sale_closed" or self.hw.printer is None:
+        if event.get("event") not in ("sale_closed", "refund_closed") or self.hw.printer is None:
             return
         record = event.get("record")
         if not isinstance(record, dict) or record.get("sale_id") != event.get("sale_id"):
@@ -228,7 +229,8 @@ class TillDevices:
         cat = self.till.catalogue
         cid = str(record.get("cashier_id") or "")
         row = cat.cashier(cid) if cat is not None and cid else None
-        return receipt_document(
+        make = credit_note_document if record.get("kind") == "refund" else receipt_document
+        return make(
             record,
             store=getattr(cat, "store", None) or {},
             till_name=till_name(self.till),

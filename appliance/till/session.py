@@ -30,9 +30,10 @@ from .client import ServerClient
 from .config import Settings, TillConfig
 from .connection import Connection
 from .deltas import DeltaFollower, till_version
-from .discovery import Discovery, Sighting, probe
+from .discovery import Discovery, Sighting, probe, start_discovery
 from .eventlog import EventLog
 from .fetcher import SnapshotFetcher
+from .held import HeldOrders
 from .link import Link
 from .modes import ASKING_MODES, Mode, Question, Signal, ask_autonomous, ask_upload, step
 from .outbox import Outbox
@@ -51,9 +52,12 @@ from .ports import (
     UploadInterrupted,
 )
 from .readings import ServerReadings, announce_boot
+from .refunds import RefundDesk
 from .register import Register
+from .search import price_check
 from .snapshot import Catalogue, SnapshotStore
 from .tables import TableBook
+from .unplugged import Unplugged
 from .update_status import UpdateWatch
 from .xreport import x_report
 
@@ -152,6 +156,12 @@ class Till:
             now=self.now,
         )  # fmt: skip
         self.bus.subscribe(self.tables.heard)
+        self.refunds = RefundDesk(
+            self, api, self.outbox, till_id=self.till_id, cashier=lambda: self.register.cashier,
+            now=self.now, lock=self.lock, wake=self.wake,
+            threshold=lambda: self.settings.refund_manager_above,
+        )  # fmt: skip
+        self.held = HeldOrders(self, self.register, self.data_dir, lock=self.lock, now=self.now)
         self.readings = ServerReadings(
             self.outbox, self.events, self.bus.publish, self.wake, self.config.server_id
         )
@@ -170,17 +180,10 @@ class Till:
         self.open()
         if background:
             if self.use_mdns:
-                self.discovery = Discovery(
-                    self.config.server_id,
-                    interfaces=self.mdns_interfaces,
-                    on_seen=self.link.mdns_seen,
-                    on_gone=self._mdns_gone,
-                )
-                try:
-                    self.discovery.start()
-                except OSError as e:
-                    log.warning("mDNS unavailable (%s): direct probes only", e)
-                    self.discovery = None
+                self.discovery = start_discovery(
+                    self.config.server_id, self.mdns_interfaces, self.link.mdns_seen,
+                    self._mdns_gone,
+                )  # fmt: skip
             self.link.start()
             self.deltas.start()  # not joined at stop: it may be in a long-poll
             self.update_watch = UpdateWatch(self.bus.publish, self.stopping)
@@ -408,6 +411,18 @@ class Till:
         """A restaurant table's command (till/tables.py): open, order, send, ..."""
         return self.tables.run(action, table_id, **args)
 
+    def refund(self, action: str, **args: Any) -> dict[str, Any] | None:
+        """A refund's step (till/refunds.py): find a ticket, refund lines, cancel."""
+        return self.refunds.run(action, **args)
+
+    def price_check(self, query: str) -> dict[str, Any]:
+        """An article by barcode or name, not sold (search.py): `price_check`."""
+        return self.publish("price_check", **price_check(self.catalogue, query))
+
+    def hold(self, action: str, **args: Any) -> Any:
+        """A held order's step (till/held.py): park, list, resume, discard."""
+        return self.held.run(action, **args)
+
     # -- snapshot ----------------------------------------------------------------
     def fetch_snapshot(self, version: int | None = None) -> bool:
         """Download, check and install the server's snapshot now; True when installed."""
@@ -429,21 +444,15 @@ class Till:
 
     def reprint_last(self) -> bool:
         """Print the last sale's receipt again, marked DUPLICATA (in the device thread)."""
-        if self.devices is None:
-            self.error("no_printer", "no receipt printer is configured on this till")
-            return False
-        return bool(self.devices.reprint_last())
+        return bool((self._devices or Unplugged(self.error)).reprint_last())
 
     def open_drawer(self, reason: str = "") -> bool:
         """A manager opens the cash drawer outside a sale; refused to anyone else."""
-        if self.devices is None:
-            self.error("no_drawer", "no cash drawer is configured on this till")
-            return False
-        return bool(self.devices.open_drawer(reason))
+        return bool((self._devices or Unplugged(self.error)).open_drawer(reason))
 
     def device_status(self) -> dict[str, Any]:
         """The devices' state (printer, scanner, drawer, kitchen), also published."""
-        fields = self.devices.device_status() if self.devices is not None else {}
+        fields = (self._devices or Unplugged(self.error)).device_status()
         return self.bus.publish("device_status", **fields)
 
     # -- status ----------------------------------------------------------------

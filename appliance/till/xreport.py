@@ -55,6 +55,10 @@ def report_from_records(
         "voucher_excess": f["voucher_excess"],
         "by_vat": f["vat"],
         "pending": pending,
+        "refunds": f["refunds"]["count"],
+        "refunded": f["refunds"]["total"],
+        "refunded_by_method": {p["method"]: p["amount"] for p in f["refunds"]["payments"]},
+        "net_total": f["net_total"],
     }
 
 
