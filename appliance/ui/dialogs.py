@@ -1,5 +1,5 @@
 """The till's dialogs: the two questions, the upload, a new article, a discount,
-the X report, a kitchen ticket, a notice. Each is a ModalView the cashier closes
+the X report, a notice (a kitchen order: dialog_kitchen.py). Each is a ModalView the cashier closes
 with a button (never by touching beside it)."""
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ __all__ = [
     "ArticleDialog",
     "DiscountDialog",
     "InfoDialog",
-    "KitchenDialog",
     "QuestionDialog",
     "UploadDialog",
     "XReportDialog",
@@ -379,46 +378,3 @@ class XReportDialog(Dialog):
         ok = TouchButton(_("Close"), tag="xreport:close", size_hint_y=None, height=dp(TOUCH * 1.3))
         ok.bind(on_release=lambda *_: self.dismiss())
         self.box.add_widget(ok)
-
-
-class KitchenDialog(Dialog):
-    """Table and covers on the keypad, a note: the sale's lines go to the kitchen."""
-
-    def __init__(self, on_send: Callable[[str, int | None, str], Any]) -> None:
-        super().__init__(_("Send to the kitchen"), size_hint=(0.6, 0.9))
-        self.tag = "kitchen"
-        self.which = Choices(
-            [("table", _("Table")), ("covers", _("Covers"))],
-            "kitchen:field",
-            on_choose=lambda v: setattr(self.keypad, "entry", self.values[v]),
-        )
-        self.box.add_widget(self.which)
-        self.summary = TextLabel(color=COLOURS["text"], size_hint_y=None, height=dp(30))
-        self.box.add_widget(self.summary)
-        self.values = {"table": "", "covers": ""}
-        self.keypad = Keypad(tag="kitchen:key")
-        self.keypad.bind(entry=self._typed)
-        self.box.add_widget(self.keypad)
-        self.note = _field(_("Note (no onions...)"), "kitchen:note")
-        self.box.add_widget(self.note)
-        row = BoxLayout(spacing=dp(10), size_hint_y=None, height=dp(TOUCH * 1.3))
-        cancel = TouchButton(_("Close"), tag="kitchen:close")
-        cancel.bind(on_release=lambda *_: self.dismiss())
-        send = TouchButton(_("Send"), tag="kitchen:send", colour=list(COLOURS["pay"]))
-
-        def go(*_args: Any) -> None:
-            covers = self.values["covers"]
-            on_send(self.values["table"], int(covers) if covers.isdigit() else None, self.note.text)
-            self.dismiss()
-
-        send.bind(on_release=go)
-        row.add_widget(cancel)
-        row.add_widget(send)
-        self.box.add_widget(row)
-        self._typed()
-
-    def _typed(self, *_args: Any) -> None:
-        self.values[self.which.value] = self.keypad.entry
-        self.summary.text = _("Table {table} · {covers} covers").format(
-            table=self.values["table"] or "–", covers=self.values["covers"] or "–"
-        )
