@@ -7,7 +7,7 @@ import json
 import ssl
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, StrictBool, StrictInt, TypeAdapter, ValidationError, with_config
 
@@ -43,6 +43,9 @@ class Settings:
     mdns_interfaces: list[str] = field(default_factory=list)  # [] = every interface
     mdns: StrictBool = True
     upload_batch: StrictInt = 500
+    #: the on-screen keyboard: fr (AZERTY), be (Belgian AZERTY), en (QWERTY); "": the
+    #: till's language's
+    keyboard: Literal["", "fr", "be", "en"] = ""
 
     @classmethod
     def from_dict(cls, data: Any, source: str = CONFIG_NAME) -> Settings:

@@ -91,6 +91,7 @@ class KitchenDialog(Dialog):
         for b in (cancel, self.reprint, self.send):
             row.add_widget(b)
         self.box.add_widget(row)
+        self.fold = [self.which, self.summary, self.keypad]
         self._typed()
 
     def _counts(self, new: int, sent: int) -> str:

@@ -18,6 +18,7 @@ from kivy.uix.textinput import TextInput
 from appliance.domain import FRENCH_RATES
 
 from .i18n import N_, _, label_value, long_date, money, ngettext, parse_amount, percent
+from .keyboard import attach
 from .texts import QuestionText
 from .theme import COLOURS, SIZES, TOUCH
 from .widgets import Bar, Keypad, TextLabel, TouchButton, fill
@@ -44,10 +45,20 @@ def method_name(method: str) -> str:
 
 
 class Dialog(ModalView):
-    """A panel in the middle of the screen, a title on top."""
+    """A panel in the middle of the screen, a title on top.
+
+    While the on-screen keyboard is up (keyboard.py) the panel stands above it
+    (`make_room`), the widgets of `fold` folded away to leave room for its
+    fields and buttons."""
 
     def __init__(self, title: str, *, size_hint: tuple[float, float] = (0.7, 0.75), **kw: Any):
         super().__init__(auto_dismiss=False, size_hint=size_hint, **kw)
+        #: the panel's bottom while the keyboard is up (0: centred as usual)
+        self.room_bottom = 0.0
+        #: what the panel folds away while the keyboard is up (not needed to type)
+        self.fold: list[Any] = []
+        self._unfolded: dict[int, tuple[Any, ...]] = {}
+        self._natural = self.size_hint_y
         self.box = BoxLayout(orientation="vertical", padding=dp(16), spacing=dp(10))
         fill(self.box, COLOURS["panel"])
         self.title = TextLabel(
@@ -67,8 +78,37 @@ class Dialog(ModalView):
         super().open(*args, **kw)
 
     def dismiss(self, *args: Any, **kw: Any) -> None:
+        from .keyboard import hide_for
+
+        hide_for(self)
         kw.setdefault("animation", False)
         super().dismiss(*args, **kw)
+
+    def make_room(self, bottom: float) -> None:
+        """Stand above `bottom` (the keyboard's top), or centred again for 0."""
+        from kivy.core.window import Window
+
+        self.room_bottom = bottom
+        for w in self.fold:
+            if bottom and id(w) not in self._unfolded:
+                self._unfolded[id(w)] = (w.size_hint_y, w.height, w.opacity, w.disabled)
+                w.size_hint_y, w.height, w.opacity, w.disabled = None, 0, 0, True
+            elif not bottom and id(w) in self._unfolded:
+                w.size_hint_y, w.height, w.opacity, w.disabled = self._unfolded.pop(id(w))
+        if bottom:
+            self.size_hint_y = None
+            self.height = Window.height - bottom - dp(8)
+        else:
+            self.size_hint_y = self._natural
+        self._align_center()
+
+    def _align_center(self, *args: Any) -> None:
+        if not self.room_bottom or self._window is None:
+            super()._align_center(*args)
+            return
+        pos = (self._window.center[0] - self.width / 2, self.room_bottom + dp(4))
+        if tuple(self.pos) != pos:
+            self.pos = pos
 
 
 class QuestionDialog(Dialog):
@@ -173,7 +213,7 @@ def _field(hint: str, tag: str, **kw: Any) -> TextInput:
         **kw,
     )
     t.tag = tag
-    return t
+    return attach(t)
 
 
 class Choices(GridLayout):
@@ -237,7 +277,8 @@ class ArticleDialog(Dialog):
         for w in (self.name, self.price, self.barcode):
             self.box.add_widget(w)
         rates = [(str(bp), percent(bp)) for bp in FRENCH_RATES]
-        self.box.add_widget(TextLabel(text=_("VAT"), size_hint_y=None, height=dp(28)))
+        vat_label = TextLabel(text=_("VAT"), size_hint_y=None, height=dp(28))
+        self.box.add_widget(vat_label)
         self.vat = Choices(rates, "article:vat")
         self.vat.choose("550")
         self.box.add_widget(self.vat)
@@ -248,7 +289,8 @@ class ArticleDialog(Dialog):
             if c.get("id")
         ] or [("divers", _("Other"))]
         self.rates = category_rates(catalogue)
-        self.box.add_widget(TextLabel(text=_("Category"), size_hint_y=None, height=dp(28)))
+        cat_label = TextLabel(text=_("Category"), size_hint_y=None, height=dp(28))
+        self.box.add_widget(cat_label)
         rows = 1 if len(cats) <= 5 else 2
         self.category = Choices(
             cats,
@@ -258,6 +300,7 @@ class ArticleDialog(Dialog):
             height=dp(TOUCH * rows + 6 * (rows - 1)),
         )
         self.box.add_widget(self.category)
+        self.fold = [vat_label, self.vat, cat_label, self.category]
         self._category(self.category.value)
         self.result = TextLabel(color=COLOURS["text"], size_hint_y=None, height=dp(56))
         self.result.tag = "article:result"
