@@ -17,6 +17,7 @@ from typing import Any
 
 from appliance.domain import Line, printers_by_category
 
+from .client import Rejected
 from .kitchenwatch import follow_job
 from .modes import SERVER_MODES
 
@@ -181,9 +182,19 @@ def send_order(
         )
         return None
     server_job = {**job, "lines": rest}
+
+    def call(client: Any) -> Any:
+        try:
+            return client.print_job(server_job)
+        except Rejected as e:  # the server's snapshot is newer than this till's
+            if e.code != "no_printer":
+                raise
+            # said apart from the receipt printer's `no_printer`
+            raise Rejected("kitchen_no_printer", e.message, e.status) from None
+
     answer = reg._online_call(
         "print_job",
-        lambda c: c.print_job(server_job),
+        call,
         job_id=job["job_id"],
         not_sent=not_sent,
         reprint=reprint,

@@ -185,7 +185,7 @@ def describe_error(event: dict[str, Any]) -> str:
         ),
         "not_online": _("This needs the store server."),
         "empty_ticket": _("Nothing to send to the kitchen."),
-        "no_printer": _(
+        "kitchen_no_printer": _(
             "The store server knows no kitchen or bar printer for some of these articles: "
             "nothing was sent."
         ),
