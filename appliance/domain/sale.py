@@ -45,6 +45,8 @@ class Line:
     vat_bp: int
     category: str = ""
     discount: int = 0
+    #: how many of this line the kitchen already has (not part of the sale's record)
+    kitchen_sent: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
         if self.unit_price < 0:

@@ -296,6 +296,10 @@ class PrintJob(_Wire):
     covers: Annotated[StrictInt, Field(ge=0, le=999)] | None = None
     note: Annotated[str, Field(max_length=500)] = ""
     lines: Annotated[list[PrintLine], Field(min_length=1, max_length=200)]
+    #: who the order is for (a take-away's customer), printed under the table
+    name: Annotated[str, Field(max_length=40)] = ""
+    #: lines the kitchen already had, sent again: the ticket says COPIE
+    reprint: StrictBool = False
 
 
 class PendingTill(_Wire):

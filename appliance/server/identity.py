@@ -1,4 +1,5 @@
-"""Who the store is, as its receipts say it: name, address, SIRET, VAT number.
+"""Who the store is, as its receipts say it: name, address, SIRET, VAT number;
+and what its kitchen orders must name (`kitchen_order`: a table, a name).
 
 Kept in the store's database (meta key `store_identity`, so a backup holds it)
 and sent to the tills in every snapshot (`meta.store`): a till prints its
@@ -35,7 +36,11 @@ IDENTITY_FIELDS = {
     "phone": "telephone number",
     "timezone": "IANA time zone of the receipts' date and time (Europe/Paris)",
     "footer": "last line of the receipt",
+    "kitchen_order": "what every kitchen order must name: table, name or table_or_name",
 }
+
+#: the values of `kitchen_order` (none: a kitchen order needs neither)
+KITCHEN_ORDER_NEEDS = ("table", "name", "table_or_name")
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
@@ -103,6 +108,10 @@ def check_identity(raw: dict[str, Any]) -> dict[str, Any]:
             text = re.sub(r"\s", "", text).upper()
             if not re.fullmatch(r"[A-Z]{2}[0-9A-Z]{2,13}", text) or not _fr_vat_ok(text):
                 raise StoreIdentityError(f"vat_number: {value!r} is not a VAT number")
+        if key == "kitchen_order" and text and text not in KITCHEN_ORDER_NEEDS:
+            raise StoreIdentityError(
+                f"kitchen_order: {value!r} is none of {', '.join(KITCHEN_ORDER_NEEDS)}"
+            )
         if key == "timezone":
             try:
                 ZoneInfo(text)

@@ -181,14 +181,15 @@ class PrinterWorker(threading.Thread):
                 (p for p in printer_list(conn) if p["printer_id"] == d.printer_id),
                 {"name": d.printer_id, "kind": "kitchen"},
             )
+        body = orjson.loads(job.body)
         doc = kitchen_ticket(
-            orjson.loads(job.body),
+            body,
             printer_name=route["name"],
             lines=orjson.loads(d.lines),
             printed_at=store_now(orjson.loads(identity) if identity else {}),
             till_name=till,
             paper=self.spooler.paper,
-            banner=COPY_BANNER if d.copy else "",
+            banner=COPY_BANNER if d.copy or body.get("reprint") else "",
             kind=route["kind"],
         )
         return render(doc, self.spooler.paper)

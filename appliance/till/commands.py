@@ -109,6 +109,8 @@ class Kitchen(_Args):
     covers: int | None = None
     note: str | None = None
     lines: list[Any] | None = None
+    name: str | None = None
+    reprint: bool | None = None
 
 
 class TableCommand(_Args):

@@ -7,7 +7,7 @@ import json
 import ssl
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, StrictBool, StrictInt, TypeAdapter, ValidationError, with_config
 
@@ -45,6 +45,9 @@ class Settings:
     upload_batch: StrictInt = 500
     #: a refund above this (cents) needs a manager: the cashier is one, or a manager's PIN
     refund_manager_above: StrictInt = 5000
+    #: the on-screen keyboard: fr (AZERTY), be (Belgian AZERTY), en (QWERTY); "": the
+    #: till's language's
+    keyboard: Literal["", "fr", "be", "en"] = ""
 
     @classmethod
     def from_dict(cls, data: Any, source: str = CONFIG_NAME) -> Settings:

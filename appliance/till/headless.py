@@ -54,6 +54,8 @@ COMMANDS: dict[str, Callable[[Till, Any], Any]] = {
         covers=a.covers,
         note=a.note or "",
         lines=a.lines,
+        name=a.name or "",
+        reprint=bool(a.reprint),
     ),
     "table": lambda t, a: t.table(a.action, str(a.table_id), **a.call_args()),
     "refund": lambda t, a: t.refund(a.action, **a.model_dump(exclude={"action"})),

@@ -99,7 +99,7 @@ class KitchenTickets:
         return {"printer_id": pid, "name": pid}
 
     def _print(self, job: dict[str, Any], pid: str, lines: list[dict[str, Any]]) -> None:
-        from drivers.printer.tickets import kitchen_ticket
+        from drivers.printer.tickets import COPY_BANNER, kitchen_ticket
 
         row = self._row(pid)
         station = str(row.get("name") or pid)
@@ -115,6 +115,7 @@ class KitchenTickets:
             doc = kitchen_ticket(
                 job, printer_name=station, lines=lines, printed_at=printed_at,
                 till_name=till_name(self.till), paper=kp.paper, kind=kind,
+                banner=COPY_BANNER if job.get("reprint") else "",
             )  # fmt: skip
             result, printed_on = kp.printer.print(f"{job['job_id']}/{pid}", doc), target
             self.on_status(target, result)

@@ -38,7 +38,7 @@ from appliance.system.crash import crash_point
 
 from .client import NotFound, Rejected, ServerError
 from .eventlog import EventLog
-from .kitchenwatch import follow_job
+from .kitchen_order import PRINTERS_OUT_OF_REACH, send_order
 from .modes import ASKING_MODES, SERVER_MODES, Mode
 from .outbox import Outbox, OutboxWriteError
 from .ports import Api, Core, DevicePort, Lost
@@ -50,9 +50,6 @@ log = logging.getLogger(__name__)
 NO_ARTICLE_CREATION = (
     "no article can be created on a till in autonomous mode: articles are created on the "
     "store server; wait until it is back"
-)
-PRINTERS_OUT_OF_REACH = (
-    "kitchen and bar printers are shared through the server and are out of reach in autonomous mode"
 )
 
 
@@ -379,60 +376,15 @@ class Register:
         covers: int | None = None,
         note: str = "",
         lines: list[dict[str, Any]] | None = None,
+        name: str = "",
+        reprint: bool = False,
     ) -> dict[str, Any] | None:
-        """Send the order's tickets: lines routed to a direct printer configured on this
-        till are printed by the till itself, in either mode; the others go to the
-        server (only online)."""
-        devices = self.devices()
-        direct_here = devices is not None and bool(devices.direct_kitchen)
-        if self.mode not in SERVER_MODES and not direct_here:
-            self.error("printers_out_of_reach", PRINTERS_OUT_OF_REACH)
-            return None
-        with self.lock:
-            if lines is None:
-                lines = [
-                    {k: ln[k] for k in ("article_id", "name", "quantity", "category")}
-                    for ln in (line.as_dict() for line in self.sale.lines)
-                ]
-        if not lines:
-            self.error("empty_ticket", "nothing to send to the kitchen")
-            return None
-        job = {
-            "job_id": str(uuid.uuid4()),
-            "till_id": self.till_id,
-            "table": table,
-            "covers": covers,
-            "note": note,
-            "lines": lines,
-        }
-        direct, rest = devices.split_kitchen(lines) if direct_here else ({}, lines)
-        if direct:
-            devices.print_kitchen(job, direct)
-            self.core.publish(
-                "kitchen_printing", job_id=job["job_id"], printers=sorted(direct),
-                lines=sum(len(v) for v in direct.values()),
-            )  # fmt: skip
-        if not rest:
-            return {"job_id": job["job_id"], "status": "printing", "printers": sorted(direct)}
-        if self.mode not in SERVER_MODES:
-            names = ", ".join(f"{ln.get('quantity', 1)} x {ln.get('name', '')}" for ln in rest)
-            self.error(
-                "printers_out_of_reach",
-                f"{PRINTERS_OUT_OF_REACH}: not sent: {names} (the lines of the printers this "
-                f"till reaches itself are printed: {', '.join(sorted(direct))})",
-                job_id=job["job_id"],
-                lines=rest,
-            )
-            return None
-        server_job = {**job, "lines": rest}
-        answer = self._online_call(
-            "print_job", lambda c: c.print_job(server_job), job_id=job["job_id"]
-        )
-        if answer is not None and self.follow_kitchen:
-            follow_job(self.api, self.core.publish, self.stop, job["job_id"])
-        return answer
+        """Send a kitchen order (kitchen_order.send_order says what goes where)."""
+        return send_order(self, table, covers, note, lines, name, reprint)
 
-    def _online_call(self, what: str, call: Any, **extra: Any) -> dict[str, Any] | None:
+    def _online_call(
+        self, what: str, call: Any, before: Callable[[], Any] | None = None, **extra: Any
+    ) -> dict[str, Any] | None:
         if self.mode not in SERVER_MODES:
             self.error("not_online", f"{what}: the till is not online (mode {self.mode})")
             return None
@@ -445,8 +397,12 @@ class Register:
             self.error("server_unreachable", e.message)
             self.core.signal(Lost(e.message))
             return None
+        if before is not None:
+            before()
         name = "article_created" if what == "create_article" else "kitchen_sent"
         payload = {"article": result} if what == "create_article" else {"answer": result}
+        if what != "create_article":
+            payload["sale"] = self.sale_summary()
         self.core.publish(name, **payload, **extra)
         return result
 
@@ -455,7 +411,8 @@ class Register:
         s = self.sale
         return {
             "lines": [
-                {"index": i, **ln.as_dict(), "gross": ln.gross} for i, ln in enumerate(s.lines)
+                {"index": i, **ln.as_dict(), "gross": ln.gross, "kitchen_sent": ln.kitchen_sent}
+                for i, ln in enumerate(s.lines)
             ],
             "sale_discount": s.sale_discount,
             "total": s.total,

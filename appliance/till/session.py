@@ -401,8 +401,10 @@ class Till:
         covers: int | None = None,
         note: str = "",
         lines: list[dict[str, Any]] | None = None,
+        name: str = "",
+        reprint: bool = False,
     ) -> dict[str, Any] | None:
-        return self.register.kitchen(table, covers, note, lines)
+        return self.register.kitchen(table, covers, note, lines, name, reprint)
 
     def sale_summary(self) -> dict[str, Any]:
         return self.register.sale_summary()

@@ -18,6 +18,7 @@ from kivy.uix.widget import Widget
 
 from . import i18n
 from .controller import TillController
+from .keyboard import use_layout
 from .theme import COLOURS
 from .view import TillRoot
 from .widgets import use_till_clipboard
@@ -33,6 +34,8 @@ def build_root(
 
     Window.clearcolor = COLOURS["background"]
     use_till_clipboard()
+    config = getattr(ctl.till, "config", None)
+    use_layout(str(getattr(getattr(config, "settings", None), "keyboard", "") or ""))
     ctl.pump.schedule = Clock.create_trigger(ctl.pump.drain, 0)
     return TillRoot(ctl, side=side(ctl) if side is not None else None)
 

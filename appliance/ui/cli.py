@@ -67,7 +67,9 @@ def configure_kivy(home: Path | None, size: tuple[int, int] | None, fullscreen: 
     Config.set("graphics", "multisamples", "0")
     Config.set("graphics", "resizable", "1")
     Config.set("input", "mouse", "mouse,disable_multitouch")
-    Config.set("kivy", "keyboard_mode", "systemanddock")
+    # the till's own on-screen keyboard (keyboard.py), in its language, never
+    # covering the field it types into: Kivy's docked one stays away
+    Config.set("kivy", "keyboard_mode", "system")
     Config.set("kivy", "exit_on_escape", "0")
 
 

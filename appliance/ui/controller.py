@@ -242,8 +242,14 @@ class TillController(ScreenEvents):
             return
         self._article_request = self._submit(lambda: self.till.create_article(article))
 
-    def kitchen(self, table: str, covers: int | None, note: str) -> None:
-        self._submit(lambda: self.till.kitchen(table=table, covers=covers, note=note))
+    def kitchen(
+        self, table: str, covers: int | None, note: str, name: str = "", reprint: bool = False
+    ) -> None:
+        self._submit(
+            lambda: self.till.kitchen(
+                table=table, covers=covers, note=note, name=name, reprint=reprint
+            )
+        )
 
     def reprint_last(self) -> None:
         self._device_call("reprint_last")

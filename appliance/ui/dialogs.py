@@ -1,5 +1,5 @@
 """The till's dialogs: the two questions, the upload, a new article, a discount,
-the X report, a kitchen ticket, a notice. Each is a ModalView the cashier closes
+the X report, a notice (a kitchen order: dialog_kitchen.py). Each is a ModalView the cashier closes
 with a button (never by touching beside it)."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from kivy.uix.textinput import TextInput
 from appliance.domain import FRENCH_RATES
 
 from .i18n import N_, _, label_value, long_date, money, ngettext, parse_amount, percent
+from .keyboard import attach
 from .texts import QuestionText
 from .theme import COLOURS, SIZES, TOUCH
 from .widgets import Bar, Keypad, TextLabel, TouchButton, fill
@@ -26,7 +27,6 @@ __all__ = [
     "ArticleDialog",
     "DiscountDialog",
     "InfoDialog",
-    "KitchenDialog",
     "QuestionDialog",
     "UploadDialog",
     "XReportDialog",
@@ -45,10 +45,20 @@ def method_name(method: str) -> str:
 
 
 class Dialog(ModalView):
-    """A panel in the middle of the screen, a title on top."""
+    """A panel in the middle of the screen, a title on top.
+
+    While the on-screen keyboard is up (keyboard.py) the panel stands above it
+    (`make_room`), the widgets of `fold` folded away to leave room for its
+    fields and buttons."""
 
     def __init__(self, title: str, *, size_hint: tuple[float, float] = (0.7, 0.75), **kw: Any):
         super().__init__(auto_dismiss=False, size_hint=size_hint, **kw)
+        #: the panel's bottom while the keyboard is up (0: centred as usual)
+        self.room_bottom = 0.0
+        #: what the panel folds away while the keyboard is up (not needed to type)
+        self.fold: list[Any] = []
+        self._unfolded: dict[int, tuple[Any, ...]] = {}
+        self._natural = self.size_hint_y
         self.box = BoxLayout(orientation="vertical", padding=dp(16), spacing=dp(10))
         fill(self.box, COLOURS["panel"])
         self.title = TextLabel(
@@ -68,8 +78,37 @@ class Dialog(ModalView):
         super().open(*args, **kw)
 
     def dismiss(self, *args: Any, **kw: Any) -> None:
+        from .keyboard import hide_for
+
+        hide_for(self)
         kw.setdefault("animation", False)
         super().dismiss(*args, **kw)
+
+    def make_room(self, bottom: float) -> None:
+        """Stand above `bottom` (the keyboard's top), or centred again for 0."""
+        from kivy.core.window import Window
+
+        self.room_bottom = bottom
+        for w in self.fold:
+            if bottom and id(w) not in self._unfolded:
+                self._unfolded[id(w)] = (w.size_hint_y, w.height, w.opacity, w.disabled)
+                w.size_hint_y, w.height, w.opacity, w.disabled = None, 0, 0, True
+            elif not bottom and id(w) in self._unfolded:
+                w.size_hint_y, w.height, w.opacity, w.disabled = self._unfolded.pop(id(w))
+        if bottom:
+            self.size_hint_y = None
+            self.height = Window.height - bottom - dp(8)
+        else:
+            self.size_hint_y = self._natural
+        self._align_center()
+
+    def _align_center(self, *args: Any) -> None:
+        if not self.room_bottom or self._window is None:
+            super()._align_center(*args)
+            return
+        pos = (self._window.center[0] - self.width / 2, self.room_bottom + dp(4))
+        if tuple(self.pos) != pos:
+            self.pos = pos
 
 
 class QuestionDialog(Dialog):
@@ -174,7 +213,7 @@ def _field(hint: str, tag: str, **kw: Any) -> TextInput:
         **kw,
     )
     t.tag = tag
-    return t
+    return attach(t)
 
 
 class Choices(GridLayout):
@@ -238,7 +277,8 @@ class ArticleDialog(Dialog):
         for w in (self.name, self.price, self.barcode):
             self.box.add_widget(w)
         rates = [(str(bp), percent(bp)) for bp in FRENCH_RATES]
-        self.box.add_widget(TextLabel(text=_("VAT"), size_hint_y=None, height=dp(28)))
+        vat_label = TextLabel(text=_("VAT"), size_hint_y=None, height=dp(28))
+        self.box.add_widget(vat_label)
         self.vat = Choices(rates, "article:vat")
         self.vat.choose("550")
         self.box.add_widget(self.vat)
@@ -249,7 +289,8 @@ class ArticleDialog(Dialog):
             if c.get("id")
         ] or [("divers", _("Other"))]
         self.rates = category_rates(catalogue)
-        self.box.add_widget(TextLabel(text=_("Category"), size_hint_y=None, height=dp(28)))
+        cat_label = TextLabel(text=_("Category"), size_hint_y=None, height=dp(28))
+        self.box.add_widget(cat_label)
         rows = 1 if len(cats) <= 5 else 2
         self.category = Choices(
             cats,
@@ -259,6 +300,7 @@ class ArticleDialog(Dialog):
             height=dp(TOUCH * rows + 6 * (rows - 1)),
         )
         self.box.add_widget(self.category)
+        self.fold = [vat_label, self.vat, cat_label, self.category]
         self._category(self.category.value)
         self.result = TextLabel(color=COLOURS["text"], size_hint_y=None, height=dp(56))
         self.result.tag = "article:result"
@@ -389,46 +431,3 @@ class XReportDialog(Dialog):
         ok = TouchButton(_("Close"), tag="xreport:close", size_hint_y=None, height=dp(TOUCH * 1.3))
         ok.bind(on_release=lambda *_: self.dismiss())
         self.box.add_widget(ok)
-
-
-class KitchenDialog(Dialog):
-    """Table and covers on the keypad, a note: the sale's lines go to the kitchen."""
-
-    def __init__(self, on_send: Callable[[str, int | None, str], Any]) -> None:
-        super().__init__(_("Send to the kitchen"), size_hint=(0.6, 0.9))
-        self.tag = "kitchen"
-        self.which = Choices(
-            [("table", _("Table")), ("covers", _("Covers"))],
-            "kitchen:field",
-            on_choose=lambda v: setattr(self.keypad, "entry", self.values[v]),
-        )
-        self.box.add_widget(self.which)
-        self.summary = TextLabel(color=COLOURS["text"], size_hint_y=None, height=dp(30))
-        self.box.add_widget(self.summary)
-        self.values = {"table": "", "covers": ""}
-        self.keypad = Keypad(tag="kitchen:key")
-        self.keypad.bind(entry=self._typed)
-        self.box.add_widget(self.keypad)
-        self.note = _field(_("Note (no onions...)"), "kitchen:note")
-        self.box.add_widget(self.note)
-        row = BoxLayout(spacing=dp(10), size_hint_y=None, height=dp(TOUCH * 1.3))
-        cancel = TouchButton(_("Close"), tag="kitchen:close")
-        cancel.bind(on_release=lambda *_: self.dismiss())
-        send = TouchButton(_("Send"), tag="kitchen:send", colour=list(COLOURS["pay"]))
-
-        def go(*_args: Any) -> None:
-            covers = self.values["covers"]
-            on_send(self.values["table"], int(covers) if covers.isdigit() else None, self.note.text)
-            self.dismiss()
-
-        send.bind(on_release=go)
-        row.add_widget(cancel)
-        row.add_widget(send)
-        self.box.add_widget(row)
-        self._typed()
-
-    def _typed(self, *_args: Any) -> None:
-        self.values[self.which.value] = self.keypad.entry
-        self.summary.text = _("Table {table} · {covers} covers").format(
-            table=self.values["table"] or "–", covers=self.values["covers"] or "–"
-        )

@@ -23,6 +23,7 @@ from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.textinput import TextInput
 
+from .keyboard import attach
 from .theme import TOUCH
 from .widgets import TextLabel, TouchButton
 
@@ -126,7 +127,7 @@ class EnrolApp(App):
         root.add_widget(TextLabel(text=hint, size_hint_y=None))
         field = TextInput(multiline=False, size_hint_y=None, height=TOUCH, font_size="20sp")
         root.add_widget(field)
-        return field
+        return attach(field)
 
     def _look(self) -> None:
         while not self._stop.is_set() and not self.enrolled:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .i18n import _, money
 from .state import Event, UiState, View
-from .texts import describe_error, update_text
+from .texts import describe_error, not_sent_text, update_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -266,7 +266,24 @@ class ScreenEvents:
         self._say(text)
 
     def on_kitchen_sent(self, ev: Event) -> None:
-        self._say(_("Sent to the kitchen."))
+        self._kitchen_went(ev)
+
+    def on_kitchen_printing(self, ev: Event) -> None:
+        """Lines printed by this till's own kitchen printers."""
+        self._kitchen_went(ev)
+
+    def _kitchen_went(self, ev: Event) -> None:
+        text = _("Sent to the kitchen.")
+        if ev.get("reprint"):
+            text = _("Sent to the kitchen again, marked as a copy.")
+        if isinstance(ev.get("sale"), dict):
+            self._sale(ev)
+            self._refresh("sale")
+        not_sent = list(ev.get("not_sent") or [])
+        if not_sent:
+            self._say(f"{text} {not_sent_text(not_sent)}", "warning")
+        else:
+            self._say(text)
 
     def on_kitchen_status(self, ev: Event) -> None:
         """What became of an order the server prints, said in the cashier's language."""

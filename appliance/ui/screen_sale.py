@@ -214,12 +214,17 @@ class SaleScreen(Screen):
         rows = []
         for ln in sale.get("lines") or []:
             disc = int(ln.get("discount") or 0)
+            detail = [_("discount −{amount}").format(amount=money(disc))] if disc else []
+            sent = min(int(ln.get("kitchen_sent") or 0), int(ln["quantity"]))
+            if sent:
+                part = ngettext("{n} sent", "{n} sent", sent).format(n=sent)
+                detail.append(_("sent") if sent == ln["quantity"] else part)
             rows.append(
                 {
                     "line_index": int(ln["index"]),
                     "qty": f"{ln['quantity']} ×",
                     "label": str(ln["name"]),
-                    "detail": _("discount −{amount}").format(amount=money(disc)) if disc else "",
+                    "detail": " · ".join(detail),
                     "unit": money(int(ln["unit_price"])),
                     "total": money(int(ln["gross"])),
                     "selected": st.selected == ln["index"],

@@ -19,6 +19,7 @@ __all__ = [
     "Choice",
     "QuestionText",
     "describe_error",
+    "not_sent_text",
     "mode_name",
     "question_text",
     "update_tag",
@@ -139,9 +140,19 @@ def question_text(event: dict[str, Any]) -> QuestionText:
     return QuestionText(qid, str(event.get("text") or qid), "", choices)
 
 
+def not_sent_text(lines: list[dict[str, Any]]) -> str:
+    """The lines of a kitchen order that no kitchen or bar printer takes, each named."""
+    return " ".join(
+        _("{name}: no kitchen or bar printer — not sent.").format(name=ln.get("name", ""))
+        for ln in lines
+    )
+
+
 def describe_error(event: dict[str, Any]) -> str:
     """An `error` event for the cashier."""
     code = str(event.get("code") or "")
+    if code == "no_printer_for_lines" and event.get("lines"):
+        return not_sent_text(list(event["lines"]))
     message = str(event.get("message") or code)
     table = table_text(code, str(event.get("table_id") or ""))
     if table is not None:
@@ -178,6 +189,17 @@ def describe_error(event: dict[str, Any]) -> str:
         ),
         "not_online": _("This needs the store server."),
         "empty_ticket": _("Nothing to send to the kitchen."),
+        "kitchen_no_printer": _(
+            "The store server knows no kitchen or bar printer for some of these articles: "
+            "nothing was sent."
+        ),
+        "already_sent": _(
+            "The kitchen already has every line of this ticket. For a copy, touch Reprint."
+        ),
+        "nothing_sent": _("Nothing of this ticket was sent to the kitchen yet."),
+        "table_needed": _("Type the table number first."),
+        "name_needed": _("Type the customer's name first."),
+        "table_or_name_needed": _("Type a table number or the customer's name first."),
         "cannot_upload_now": _("Sales cannot be sent right now."),
         "no_server": _("No store server known yet."),
         "upload_interrupted": _("Sending stopped: nothing is lost, the sales stay on this till."),

@@ -20,10 +20,10 @@ from kivy.uix.widget import Widget
 
 from . import i18n
 from .controller import TillController
+from .dialog_kitchen import KitchenDialog
 from .dialogs import (
     ArticleDialog,
     InfoDialog,
-    KitchenDialog,
     QuestionDialog,
     UploadDialog,
     XReportDialog,
@@ -49,6 +49,7 @@ SUCCEEDED = frozenset(
         "logged_in",
         "logged_out",
         "kitchen_sent",
+        "kitchen_printing",
         "article_created",
         "drawer_opened",
         "receipt_printed",
@@ -334,7 +335,9 @@ class TillRoot(BoxLayout):
             self.article.show(ok, text)
 
     def kitchen_dialog(self) -> None:
-        KitchenDialog(self.ctl.kitchen).open(animation=False)
+        store = getattr(self.ctl.till.catalogue, "store", None) or {}
+        need = str(store.get("kitchen_order") or "")
+        KitchenDialog(self.ctl.kitchen, self.ctl.state.sale, need).open(animation=False)
 
     def x_report(self, report: dict[str, Any]) -> None:
         XReportDialog(report).open(animation=False)

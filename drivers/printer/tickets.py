@@ -9,8 +9,9 @@
 the table in large type, covers, till and time to the minute, the job's short
 number, then each line with its quantity in double size (a long name wraps
 under itself, not under the quantity), a line's own note under it, the
-order's note, a cut. A copy sent after an uncertain print carries a banner
-(`banner="COPIE"`, or `Document.with_banner`). Text is French.
+order's note, a cut. A job's `name` (a customer's, taken away) is printed under
+the table. A copy sent after an uncertain print, or a job marked `reprint`,
+carries a banner (`banner="COPIE"`, or `Document.with_banner`). Text is French.
 """
 
 from __future__ import annotations
@@ -69,8 +70,11 @@ def kitchen_ticket(
     if banner:
         b.text(banner, "center", BIG)
     b.text(printer_name, "center", STATION)
-    table = job.get("table")
-    b.text(f"Table {table}" if table not in (None, "") else "Sans table", "center", BIG)
+    table, name = job.get("table"), str(job.get("name") or "").strip()
+    if table not in (None, "") or not name:
+        b.text(f"Table {table}" if table not in (None, "") else "Sans table", "center", BIG)
+    if name:
+        b.text(f"Pour : {name}", "center", BIG)
     covers = job.get("covers")
     if covers:
         b.text(f"Couverts : {covers}", style=BOLD)

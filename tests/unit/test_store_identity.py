@@ -99,3 +99,11 @@ def test_tickets_are_dated_in_the_stores_time_zone():
         assert str(now.tzinfo) == zone
         assert abs((now - datetime.now(UTC)).total_seconds()) < 5
     assert str(store_now({}).tzinfo) == "Europe/Paris"
+
+
+def test_what_a_kitchen_order_must_name_is_one_of_three_settings():
+    for need in ("table", "name", "table_or_name"):
+        assert check_identity({"kitchen_order": need}) == {"kitchen_order": need}
+    assert check_identity({"kitchen_order": ""}) == {}
+    with pytest.raises(StoreIdentityError, match="kitchen_order: 'tables' is none of"):
+        check_identity({"kitchen_order": "tables"})

@@ -11,6 +11,7 @@ import pytest
 
 from appliance.domain import verify_chain
 from appliance.till import Mode, Signal, Till, TillConfig
+from appliance.till.client import Rejected
 from appliance.till.discovery import Sighting
 from appliance.till.linelog import LogWriteError
 from appliance.till.modes import TRANSITIONS, step
@@ -301,6 +302,20 @@ def test_autonomous_refuses_article_creation_and_kitchen_tickets(rig):
     assert err["code"] == "printers_out_of_reach"
     assert "out of reach in autonomous mode" in err["message"]
     assert len(rig.fake.jobs) == 1
+
+
+def test_a_kitchen_order_refused_by_the_server_for_want_of_a_printer_marks_nothing(rig):
+    till = online(rig)
+    till.scan("3760000000011")
+
+    def refuse(job):  # its snapshot is newer than the till's: that printer is gone
+        raise Rejected("no_printer", "no kitchen or bar printer for category pains", 422)
+
+    rig.fake.print_job = refuse
+    assert till.kitchen(table="4") is None
+    err = named(rig.events, "error")[-1]
+    assert err["code"] == "kitchen_no_printer"  # not the receipt printer's no_printer
+    assert till.sale_summary()["lines"][0]["kitchen_sent"] == 0
 
 
 # -- getting the server back ----------------------------------------------------------
