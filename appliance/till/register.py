@@ -39,7 +39,7 @@ from appliance.system.crash import crash_point
 from .client import NotFound, Rejected, ServerError
 from .eventlog import EventLog
 from .kitchenwatch import follow_job
-from .modes import ASKING_MODES, SERVER_MODES, Mode
+from .modes import ASKING_MODES, SERVER_MODES, Mode, reaches_server
 from .outbox import Outbox, OutboxWriteError
 from .ports import Api, Core, Lost
 
@@ -367,8 +367,12 @@ class Register:
         return record
 
     # -- what needs the server ---------------------------------------------------
+    def reaches_server(self) -> bool:
+        """Online, or autonomous while the server answers again (modes.reaches_server)."""
+        return reaches_server(self.mode, self.core.server_answers)
+
     def create_article(self, article: dict[str, Any]) -> dict[str, Any] | None:
-        if self.mode is Mode.AUTONOMOUS:
+        if self.mode is Mode.AUTONOMOUS and not self.reaches_server():
             self.error("autonomous_no_article_creation", NO_ARTICLE_CREATION)
             return None
         return self._online_call("create_article", lambda c: c.create_article(article))
@@ -385,7 +389,7 @@ class Register:
         server (only online)."""
         devices = self.devices()
         direct_here = devices is not None and bool(devices.direct_kitchen)
-        if self.mode not in SERVER_MODES and not direct_here:
+        if not self.reaches_server() and not direct_here:
             self.error("printers_out_of_reach", PRINTERS_OUT_OF_REACH)
             return None
         with self.lock:
@@ -414,7 +418,7 @@ class Register:
             )  # fmt: skip
         if not rest:
             return {"job_id": job["job_id"], "status": "printing", "printers": sorted(direct)}
-        if self.mode not in SERVER_MODES:
+        if not self.reaches_server():
             names = ", ".join(f"{ln.get('quantity', 1)} x {ln.get('name', '')}" for ln in rest)
             self.error(
                 "printers_out_of_reach",
@@ -433,7 +437,7 @@ class Register:
         return answer
 
     def _online_call(self, what: str, call: Any, **extra: Any) -> dict[str, Any] | None:
-        if self.mode not in SERVER_MODES:
+        if not self.reaches_server():
             self.error("not_online", f"{what}: the till is not online (mode {self.mode})")
             return None
         try:

@@ -101,6 +101,9 @@ class Till:
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.asked_back = False
+        #: autonomous after "later": the server answers (the link keeps checking); what
+        #: needs the server but not the upload goes to it (modes.reaches_server)
+        self.server_answers = False
         #: set by open(): the collaborators, each given what it needs
         self.register: Register = None  # type: ignore[assignment]
         self.link: Link = None  # type: ignore[assignment]
@@ -246,6 +249,8 @@ class Till:
                 self._step(Signal.NOT_FOUND, reason="the store server was not found on the network")
             case Lost(why):
                 log.warning("server lost: %s", why)
+                if self.mode is Mode.AUTONOMOUS:
+                    self._answers(False)
                 return self._step(Signal.SERVER_LOST, reason=why)
             case Back(seen):
                 self._back(seen)
@@ -279,6 +284,8 @@ class Till:
                 return False
             self.mode = new
             self.question = None
+            # the server answers on "later": it was just found; any other way in, not
+            self.server_answers = new is Mode.AUTONOMOUS and old is Mode.ASK_UPLOAD
             self.events.record(EventType.MODE_CHANGED, **{"from": str(old), "to": str(new)})
             if new is Mode.AUTONOMOUS:
                 self.events.record(EventType.AUTONOMOUS_STARTED, reason=reason or str(signal))
@@ -288,8 +295,9 @@ class Till:
                     self.asked_back = False
             pending = self.outbox.pending_count
             self.bus.publish(
-                "mode", mode=str(new), previous=str(old), server=self.server.url, pending=pending
-            )
+                "mode", mode=str(new), previous=str(old), server=self.server.url, pending=pending,
+                server_answers=self.server_answers,
+            )  # fmt: skip
             if new is Mode.ASK_AUTONOMOUS:
                 self._ask(ask_autonomous(reason or "not found", pending))
             elif new is Mode.ASK_UPLOAD:
@@ -301,6 +309,17 @@ class Till:
         if new in (Mode.ONLINE, Mode.AUTONOMOUS):
             self.register.replay_pending()
         return True
+
+    def _answers(self, answers: bool) -> None:
+        """Autonomous after "later": whether the server answers now (said when it changes)."""
+        with self.lock:
+            if answers == self.server_answers:
+                return
+            self.server_answers = answers
+            self.bus.publish(
+                "server_answers", answers=answers, mode=str(self.mode),
+                pending=self.outbox.pending_count,
+            )  # fmt: skip
 
     def _ask(self, question: Question) -> None:
         self.question = question
@@ -316,9 +335,14 @@ class Till:
         self._step(Signal.FOUND_WITH_SALES if waiting else Signal.FOUND)
 
     def _back(self, seen: Sighting) -> None:
-        """Noticed while autonomous (mDNS or the 5 s health check): ask once per run."""
+        """Noticed while autonomous (mDNS or the 5 s health check): ask once per run;
+        after "later", the server answers again."""
         with self.lock:
-            if self.asked_back or self.mode is not Mode.AUTONOMOUS:
+            if self.mode is not Mode.AUTONOMOUS:
+                return
+            if self.asked_back:
+                self.server.use(seen.url)
+                self._answers(True)
                 return
             self.asked_back = True
         self.server.use(seen.url)

@@ -15,6 +15,7 @@ from .controller import TillController
 from .dialogs import DiscountDialog
 from .i18n import _, money, ngettext
 from .keys import TypedCode
+from .pages import placed_page
 from .theme import COLOURS, SIZES, rgba
 from .widgets import Keypad, TextLabel, TicketView, TouchButton, fill
 
@@ -130,7 +131,9 @@ class SaleScreen(Screen):
         side = BoxLayout(orientation="vertical", spacing=dp(6), size_hint_x=0.61)
         # every page's tab in sight (two rows past TABS_A_ROW), never scrolled away
         self.tabs = GridLayout(rows=1, spacing=dp(4), size_hint_y=None, height=dp(SIZES["tab"]))
-        grid_scroll = ScrollView(bar_width=dp(8), scroll_type=["bars", "content"])
+        self.grid_scroll = grid_scroll = ScrollView(
+            bar_width=dp(8), scroll_type=["bars", "content"]
+        )
         self.grid = GridLayout(
             cols=5,
             spacing=dp(4),
@@ -255,13 +258,15 @@ class SaleScreen(Screen):
         st = self.ctl.state
         f = self.functions
         article = f["fn:article"]
-        if st.autonomous:
+        # autonomous after "later", the server answering: what needs it, not the upload
+        reaches = not st.autonomous or st.server_back
+        if not reaches:
             article.disabled = True
             article.reason = _("New article: not in autonomous mode")
         elif not st.is_manager:
             article.disabled = True
             article.reason = _("New article: managers only")
-        elif st.mode not in ("ONLINE", "SYNCING"):
+        elif st.mode not in ("ONLINE", "SYNCING") and not st.server_back:
             article.disabled = True
             article.reason = _("New article: needs the store server")
         else:
@@ -274,7 +279,7 @@ class SaleScreen(Screen):
         printers = (getattr(cat, "printers", None) or []) if cat is not None else []
         restaurant = any(p.get("kind") in ("kitchen", "bar") for p in printers)
         kitchen.opacity = 1 if restaurant else 0
-        kitchen.disabled = (not restaurant) or st.autonomous
+        kitchen.disabled = (not restaurant) or not reaches
         kitchen.reason = _("Kitchen: out of reach in autonomous mode") if restaurant else ""
         upload = f["fn:upload"]
         answers = st.mode == "ONLINE" or (st.autonomous and st.server_back)
@@ -306,7 +311,11 @@ class SaleScreen(Screen):
             )
             b.bind(on_release=lambda _b, n=i: self.show_page(n))
             self.tabs.add_widget(b)
-        self.show_page(min(self.page, max(len(screens) - 1, 0)))
+        page, new = placed_page(self.ctl.state, screens, self.page)
+        self.show_page(page)
+        button = next((b for b in self.grid.children if b.tag == f"product:{new}"), None)
+        if button is not None:  # an article just created: in sight on its page
+            self.grid_scroll.scroll_to(button, animate=False)
 
     def show_page(self, n: int) -> None:
         self.page = n
