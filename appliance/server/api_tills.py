@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -93,7 +92,7 @@ def health(request: Request, caller: Caller | None = Depends(caller_or_none)) ->
         "status": "ok",
         "server_id": shop.server_id,
         "api": API_VERSION,
-        "time": datetime.now(UTC).isoformat(),
+        "time": shop.clock().isoformat(),
         "snapshot": latest_snapshot(shop.store),
     }
     if caller is not None and caller.kind == "till":
