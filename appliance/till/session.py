@@ -102,8 +102,7 @@ class Till:
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.asked_back = False
-        #: autonomous after "later": the server answers (the link keeps checking); what
-        #: needs the server but not the upload goes to it (modes.reaches_server)
+        #: autonomous after "later": the server answers (modes.reaches_server)
         self.server_answers = False
         #: set by open(): the collaborators, each given what it needs
         self.register: Register = None  # type: ignore[assignment]
@@ -322,10 +321,8 @@ class Till:
             if answers == self.server_answers:
                 return
             self.server_answers = answers
-            self.bus.publish(
-                "server_answers", answers=answers, mode=str(self.mode),
-                pending=self.outbox.pending_count,
-            )  # fmt: skip
+            n = self.outbox.pending_count
+            self.bus.publish("server_answers", answers=answers, mode=str(self.mode), pending=n)
 
     def _ask(self, question: Question) -> None:
         self.question = question
@@ -341,8 +338,7 @@ class Till:
         self._step(Signal.FOUND_WITH_SALES if waiting else Signal.FOUND)
 
     def _back(self, seen: Sighting) -> None:
-        """Noticed while autonomous (mDNS or the 5 s health check): ask once per run;
-        after "later", the server answers again."""
+        """Noticed while autonomous (mDNS, 5 s health check): asked once a run, then answers."""
         with self.lock:
             if self.mode is not Mode.AUTONOMOUS:
                 return
