@@ -43,6 +43,9 @@ class Settings:
     mdns_interfaces: list[str] = field(default_factory=list)  # [] = every interface
     mdns: StrictBool = True
     upload_batch: StrictInt = 500
+    #: an article rung up again goes on its line, the quantity added (not a line
+    #: discounted or priced by hand); false: a line each time
+    merge_lines: StrictBool = True
 
     @classmethod
     def from_dict(cls, data: Any, source: str = CONFIG_NAME) -> Settings:

@@ -72,6 +72,7 @@ class Register:
         devices: Callable[[], Any],
         fetch_snapshot: Callable[[], Any],
         server_known: Callable[[], bool],
+        merge: bool = True,
     ) -> None:
         self.core = core
         self.api = api
@@ -90,6 +91,8 @@ class Register:
         self.cashier: dict[str, Any] | None = None
         #: follow each order the server prints and say what became of it (kitchenwatch)
         self.follow_kitchen = True
+        #: an article rung up again goes on its line, quantity + 1 (Settings.merge_lines)
+        self.merge = merge
         self._pending_action: tuple[str, str, int, Any] | None = None
 
     @property
@@ -183,12 +186,13 @@ class Register:
             return
         with self.lock:
             try:
-                index = self.sale.add_line(line)
+                index = self.sale.add_line(line, merge=self.merge)
             except SaleError as e:
                 self.error(e.code, e.message, **about)
                 return
+            added = self.sale.lines[index].as_dict()  # a line merged: its new quantity
             self.core.publish(
-                "line_added", index=index, line=line.as_dict(), sale=self.sale_summary(), **about
+                "line_added", index=index, line=added, sale=self.sale_summary(), **about
             )
 
     def _lookup(self, kind: str, key: str, quantity: int, request: Any = None) -> Article | None:

@@ -139,7 +139,7 @@ class Till:
             till_id=self.till_id, now=self.now, lock=self.lock, wake=self.wake,
             stop=self.stopping, devices=lambda: self.devices,
             fetch_snapshot=lambda: self.fetch_snapshot(self.server_snapshot),
-            server_known=lambda: bool(self.server.url),
+            server_known=lambda: bool(self.server.url), merge=self.settings.merge_lines,
         )  # fmt: skip
         self.fetcher = SnapshotFetcher(self, api, self.snapshots, self.config, self.events)
         self.tables = TableBook(

@@ -191,9 +191,10 @@ class ScreenEvents:
             self.state.selected = None
 
     def on_line_added(self, ev: Event) -> None:
+        """A line rung up (or an article rung again, on its line): the chosen line stays
+        chosen, a line added takes no index away."""
         self.state.provisional.pop(ev.get("request"), None)
         self._sale(ev)
-        self.state.selected = None
         self._refresh("sale", "payment")
 
     def on_sale_updated(self, ev: Event) -> None:

@@ -232,7 +232,7 @@ class SaleScreen(Screen):
                     "provisional": True,
                 }
             )
-        self.ticket.show(rows, follow=st.selected is None)
+        self.ticket.show(rows, follow=True)  # a line added in sight, the chosen one kept
         sd = int(sale.get("sale_discount") or 0)
         self.discount_line.text = (
             _("Sale discount −{amount}").format(amount=money(sd)) if sd else ""
