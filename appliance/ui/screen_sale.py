@@ -15,6 +15,7 @@ from .controller import TillController
 from .dialogs import DiscountDialog
 from .i18n import _, money, ngettext
 from .keys import TypedCode
+from .labels import ProductButton
 from .pages import placed_page
 from .screen_tables import has_floor_plan
 from .theme import COLOURS, SIZES, rgba
@@ -338,7 +339,7 @@ class SaleScreen(Screen):
             aid = str(button.get("article_id"))
             article = cat.by_id(aid) if cat is not None else None
             price = f"\n{money(int(article['price']))}" if article else ""
-            b = TouchButton(
+            b = ProductButton(  # wrapped between words, shrunk before a word is cut
                 f"{button.get('label') or aid}{price}",
                 tag=f"product:{aid}",
                 colour=list(rgba(button.get("colour"))),
