@@ -46,6 +46,8 @@ class Settings:
     #: an article rung up again goes on its line, the quantity added (not a line
     #: discounted or priced by hand); false: a line each time
     merge_lines: StrictBool = True
+    #: a refund above this (cents) needs a manager: the cashier is one, or a manager's PIN
+    refund_manager_above: StrictInt = 5000
 
     @classmethod
     def from_dict(cls, data: Any, source: str = CONFIG_NAME) -> Settings:

@@ -41,7 +41,7 @@ from .eventlog import EventLog
 from .kitchenwatch import follow_job
 from .modes import ASKING_MODES, SERVER_MODES, Mode, reaches_server
 from .outbox import Outbox, OutboxWriteError
-from .ports import Api, Core, Lost
+from .ports import Api, Core, DevicePort, Lost
 
 __all__ = ["NO_ARTICLE_CREATION", "PRINTERS_OUT_OF_REACH", "Register"]
 
@@ -69,7 +69,7 @@ class Register:
         lock: threading.RLock,
         wake: threading.Event,
         stop: threading.Event,
-        devices: Callable[[], Any],
+        devices: Callable[[], DevicePort | None],
         fetch_snapshot: Callable[[], Any],
         server_known: Callable[[], bool],
         merge: bool = True,
