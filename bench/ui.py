@@ -51,6 +51,7 @@ def _till(work: Path, server: ServerProcess) -> Path:
     TillProcess(folder, "bench").enroll(server.enrolment_code("bench"), server.url)
     conf = json.loads((folder / "till.json").read_text())
     conf["settings"]["mdns"] = False
+    conf["settings"]["merge_lines"] = False  # every scan a line of its own: a line added
     (folder / "till.json").write_text(json.dumps(conf))
     return folder
 

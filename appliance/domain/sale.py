@@ -47,6 +47,8 @@ class Line:
     discount: int = 0
     #: how many of this line the kitchen already has (not part of the sale's record)
     kitchen_sent: int = field(default=0, compare=False)
+    #: its price typed by hand (weighed, free price): rung up again, a line of its own
+    by_hand: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.unit_price < 0:
@@ -128,11 +130,35 @@ class Sale:
     payments: list[Payment] = field(default_factory=list)
 
     # -- lines ---------------------------------------------------------------
-    def add_line(self, line: Line) -> int:
+    def add_line(self, line: Line, *, merge: bool = False) -> int:
+        """The line's index. `merge`: an article rung up again goes on its line (the
+        quantity added) when that line is like it: same price, no discount, not priced
+        by hand."""
         self._check_open()
+        like = self._like(line) if merge else None
+        if like is not None:
+            self.lines[like].quantity += line.quantity
+            self._clamp_discount()
+            return like
         self.lines.append(line)
         self._clamp_discount()
         return len(self.lines) - 1
+
+    def _like(self, line: Line) -> int | None:
+        """The last line `line` merges into, or None."""
+        if line.by_hand or line.discount:
+            return None
+        for i in range(len(self.lines) - 1, -1, -1):
+            old = self.lines[i]
+            if (
+                not old.by_hand
+                and not old.discount
+                and (old.article_id, old.name, old.unit_price, old.vat_bp, old.category)
+                == (line.article_id, line.name, line.unit_price, line.vat_bp, line.category)
+                and old.quantity + line.quantity <= MAX_QUANTITY
+            ):
+                return i
+        return None
 
     def _line(self, index: int) -> Line:
         if not 0 <= index < len(self.lines):
@@ -157,6 +183,7 @@ class Sale:
         if not 0 <= unit_price <= MAX_UNIT_PRICE:
             raise SaleError("bad_price", "a price is between 0 and 100,000.00")
         line.unit_price = unit_price
+        line.by_hand = True
         line.discount = min(line.discount, unit_price * line.quantity)
         self._clamp_discount()
 

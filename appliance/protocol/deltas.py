@@ -14,6 +14,8 @@ The operations, each with exactly these fields:
 - `button`: `article_id`, `screen_id`, `position`, `label`, `colour`: the
   article's button on a till page (moved there from any other page);
   `screen_id` null takes it off every page.
+- `page`: `screen_id`, `name`, `position`, `colour`: a till page, created (the
+  page "Nouveaux" of the articles made at a till that have no page) or renamed.
 - `cashier`: `cashier` = `cashier_id`, `name`, `role`, `pin_hash`: created or
   replaced (a PIN changed).
 - `cashier_off`: `cashier_id`: disabled, no longer logs in.
@@ -44,6 +46,7 @@ OPS: dict[str, frozenset[str]] = {
     "article": frozenset({"op", "article"}),
     "archive": frozenset({"op", "article_id"}),
     "button": frozenset({"op", "article_id", "screen_id", "position", "label", "colour"}),
+    "page": frozenset({"op", "screen_id", "name", "position", "colour"}),
     "cashier": frozenset({"op", "cashier"}),
     "cashier_off": frozenset({"op", "cashier_id"}),
 }
@@ -119,6 +122,13 @@ def _op(op: Any, i: int) -> None:
                 raise DeltaInvalid("bad_value", f"operation {i}: label")
             if not isinstance(op["colour"], str) or not _COLOUR.match(op["colour"]):
                 raise DeltaInvalid("bad_value", f"operation {i}: colour #rrggbb")
+    elif kind == "page":
+        if not _int(op["screen_id"], 1, 2**31) or not _int(op["position"], 0, 10000):
+            raise DeltaInvalid("bad_value", f"operation {i}: screen_id and position")
+        if not isinstance(op["name"], str) or not 1 <= len(op["name"]) <= 120:
+            raise DeltaInvalid("bad_value", f"operation {i}: name")
+        if not isinstance(op["colour"], str) or not _COLOUR.match(op["colour"]):
+            raise DeltaInvalid("bad_value", f"operation {i}: colour #rrggbb")
     elif kind == "cashier":
         c = _exact(op["cashier"], CASHIER_FIELDS, f"operation {i}: cashier")
         if not all(isinstance(c[k], str) for k in CASHIER_FIELDS) or c["role"] not in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import orjson
@@ -147,7 +148,9 @@ async def new_article(request: Request, _: Caller = Depends(any_caller)) -> dict
     except ValidationError as e:
         raise _invalid(e) from None
     try:
-        return await run_in_threadpool(create_article, shop_of(request).store, item.model_dump())
+        return await run_in_threadpool(
+            partial(create_article, place=True), shop_of(request).store, item.model_dump()
+        )  # on its category's page of the tills at once
     except CatalogueError as e:
         raise ApiError(e.status, e.code, e.message) from None
 

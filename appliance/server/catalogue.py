@@ -12,9 +12,10 @@ from sqlalchemy import Connection, delete, func, select
 
 from appliance.domain import hash_pin, rate_label
 
-from .deltas import article_dict, article_ops
+from .deltas import article_dict, article_ops, button_op
 from .deltas import record as record_delta
 from .identity import META_KEY, check_identity
+from .placement import place_article
 from .storage import (
     Store,
     articles,
@@ -141,8 +142,9 @@ def article_by_barcode(store: Store, code: str) -> dict[str, Any] | None:
         return None if row is None else article_dict(conn, row)
 
 
-def create_article(store: Store, item: dict[str, Any]) -> dict[str, Any]:
-    """Create one article (fields of protocol.ArticleIn); CatalogueError when refused."""
+def create_article(store: Store, item: dict[str, Any], *, place: bool = False) -> dict[str, Any]:
+    """Create one article (fields of protocol.ArticleIn); CatalogueError when refused.
+    `place`: on its category's page of the tills too (placement.py), `page` says where."""
     codes = list(dict.fromkeys(item.get("barcodes") or []))
     with store.write() as conn:
         known_rates = set(conn.execute(select(vat_rates.c.vat_bp)).scalars())
@@ -181,8 +183,15 @@ def create_article(store: Store, item: dict[str, Any]) -> dict[str, Any]:
         )
         if codes:
             conn.execute(barcodes.insert(), [{"code": c, "article_id": article_id} for c in codes])
-        record_delta(conn, article_ops(conn, [article_id]))
+        ops = article_ops(conn, [article_id])
+        placed = None
+        if place:
+            placed, page = place_article(conn, article_id, item["name"], category)
+            ops += [page] if page else []
+            ops.append(button_op(conn, article_id))
+        record_delta(conn, ops)
     return {
+        **({"page": placed["screen_id"]} if placed is not None else {}),
         "article_id": article_id,
         "name": item["name"],
         "price": item["price"],

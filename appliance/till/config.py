@@ -43,6 +43,9 @@ class Settings:
     mdns_interfaces: list[str] = field(default_factory=list)  # [] = every interface
     mdns: StrictBool = True
     upload_batch: StrictInt = 500
+    #: an article rung up again goes on its line, the quantity added (not a line
+    #: discounted or priced by hand); false: a line each time
+    merge_lines: StrictBool = True
     #: a refund above this (cents) needs a manager: the cashier is one, or a manager's PIN
     refund_manager_above: StrictInt = 5000
     #: the on-screen keyboard: fr (AZERTY), be (Belgian AZERTY), en (QWERTY); "": the

@@ -96,6 +96,12 @@ def apply_ops(cat: Catalogue, ops: list[dict[str, Any]]) -> None:
                         s = {**s, "buttons": buttons}
                     placed.append(s)
                 screens = placed
+        elif kind == "page":
+            page = {k: op[k] for k in ("screen_id", "name", "position", "colour")}
+            old = next((s for s in screens if s.get("screen_id") == op["screen_id"]), None)
+            page["buttons"] = list((old or {}).get("buttons") or [])
+            screens = [s for s in screens if s is not old] + [page]
+            screens.sort(key=lambda s: s.get("position", 0))
         elif kind == "cashier":
             cat.cashiers[op["cashier"]["cashier_id"]] = dict(op["cashier"])
         elif kind == "cashier_off":
@@ -207,7 +213,8 @@ class DeltaLog:
 
 
 class DeltaFollower:
-    """The thread that keeps an online till's catalogue at the server's latest delta."""
+    """The thread that keeps an online till's catalogue at the server's latest delta (an
+    autonomous one's too while its server answers again)."""
 
     def __init__(self, till: Any, version: str = "") -> None:
         """`till`: the core (its mode, catalogue, server_url, config, tls, stopping, bus,
@@ -267,7 +274,11 @@ class DeltaFollower:
         t = self.till
         while not t.stopping.is_set():
             cat = t.catalogue
-            if t.mode != Mode.ONLINE or cat is None or not t.server_url:
+            # online, or autonomous while the server answers after "later"
+            follow = t.mode == Mode.ONLINE or (
+                t.mode == Mode.AUTONOMOUS and getattr(t, "server_answers", False)
+            )
+            if not follow or cat is None or not t.server_url:
                 t.stopping.wait(0.5)
                 continue
             try:

@@ -19,7 +19,6 @@ from appliance.domain import Line, printers_by_category
 
 from .client import Rejected
 from .kitchenwatch import follow_job
-from .modes import SERVER_MODES
 
 __all__ = [
     "KITCHEN_NEEDS",
@@ -111,7 +110,7 @@ def send_order(
     `reprint`: the ones it has, again, marked as a reprint on the paper."""
     devices = reg.devices()
     direct_here = devices is not None and bool(devices.direct_kitchen)
-    if reg.mode not in SERVER_MODES and not direct_here:
+    if not reg.reaches_server() and not direct_here:
         reg.error("printers_out_of_reach", PRINTERS_OUT_OF_REACH)
         return None
     cat = reg.core.catalogue
@@ -171,7 +170,7 @@ def send_order(
     if not rest:
         return {"job_id": job["job_id"], "status": "printing", "printers": sorted(direct),
                 "not_sent": not_sent}  # fmt: skip
-    if reg.mode not in SERVER_MODES:
+    if not reg.reaches_server():
         names = ", ".join(f"{ln.get('quantity', 1)} x {ln.get('name', '')}" for ln in rest)
         reg.error(
             "printers_out_of_reach",

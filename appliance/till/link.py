@@ -14,7 +14,8 @@ discovery timeout. ONLINE: drain the outbox, send journal events, and check
 question at once: the till never waits for mDNS to notice). SYNCING: the
 batch upload. AUTONOMOUS: no server attempt but a health probe when mDNS says
 the server is back and one every `Settings.back_probe_s` (5 s), until the
-cashier has been asked once.
+cashier has been asked once; after "later", the same probe keeps telling the
+core whether the server answers (what needs it but not the upload goes to it).
 """
 
 from __future__ import annotations
@@ -193,6 +194,7 @@ class Link(threading.Thread):
         answer to the one question this asks."""
         seen, self.heard = self.heard, None
         if self.core.asked_back:
+            self.watch_answers(seen)
             return
         urls = [seen.url] if seen is not None else []
         if time.monotonic() >= self.next_back_probe:
@@ -203,3 +205,21 @@ class Link(threading.Thread):
             if found is not None:
                 self.core.signal(Back(found))
                 return
+
+    def watch_answers(self, seen: Sighting | None) -> None:
+        """Autonomous after "later": whether the server still answers (a health probe
+        every few seconds, or an mDNS advert), told to the core when it changes. The
+        sales still wait for the cashier's upload."""
+        if seen is None and time.monotonic() < self.next_back_probe:
+            return
+        self.next_back_probe = time.monotonic() + self.settings.back_probe_s
+        urls = [seen.url] if seen is not None else []
+        urls += [u for u in self.candidates() if u not in urls]
+        for url in urls:
+            found = self._probe(url)
+            if found is not None:
+                if not self.core.server_answers:
+                    self.core.signal(Back(found))
+                return
+        if self.core.server_answers:
+            self.core.signal(Lost("the store server does not answer its health check"))

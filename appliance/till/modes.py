@@ -22,7 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Mode", "Question", "Signal", "TRANSITIONS", "ask_autonomous", "ask_upload", "step"]
+__all__ = [
+    "Mode",
+    "Question",
+    "Signal",
+    "TRANSITIONS",
+    "ask_autonomous",
+    "ask_upload",
+    "reaches_server",
+    "step",
+]
 
 
 class Mode(StrEnum):
@@ -80,6 +89,15 @@ def step(mode: Mode, signal: Signal) -> Mode | None:
 SERVER_MODES = frozenset({Mode.ONLINE, Mode.SYNCING})
 #: modes in which the cashier must answer before selling on
 ASKING_MODES = frozenset({Mode.ASK_AUTONOMOUS, Mode.ASK_UPLOAD})
+
+
+def reaches_server(mode: Mode, answers: bool) -> bool:
+    """Whether what needs the server but not the upload goes to it now: a new article,
+    a kitchen ticket, today's changes of the catalogue. Online and syncing; and
+    autonomous while the server answers again after the cashier put the upload off
+    ("later"). Sales are not among them: autonomous, every sale waits in the outbox
+    for the cashier's upload, which sends each one once."""
+    return mode in SERVER_MODES or (mode is Mode.AUTONOMOUS and answers)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,14 @@ from appliance.domain import EventType, format_cents
 from .eventlog import EventLog
 from .outbox import Outbox
 
-__all__ = ["CLOCK_OFF_S", "ServerReadings", "announce_boot", "recovered_text", "sale_fields"]
+__all__ = [
+    "CLOCK_OFF_S",
+    "ServerReadings",
+    "announce_boot",
+    "recovered_text",
+    "sale_fields",
+    "status_fields",
+]
 
 log = logging.getLogger(__name__)
 
@@ -165,3 +172,23 @@ def announce_boot(
             message="a torn last line (never acknowledged) was cut away; unreadable lines "
             "are kept aside and will be sent to the server's quarantine",
         )
+
+
+def status_fields(core: Any) -> dict[str, Any]:
+    """What `status` and `boot` say of the till (`core`: the till's core)."""
+    box = core.outbox
+    cashier = core.cashier
+    return {
+        "mode": str(core.mode),
+        "till_id": core.till_id,
+        "server": core.server.url,
+        "server_id": core.config.server_id,
+        "pending": box.pending_count if box else 0,
+        "offline_pending": box.autonomous_pending if box else 0,
+        "last_seq": box.last_seq if box else 0,
+        "acked": box.acked if box else 0,
+        "snapshot_version": core.catalogue.version if core.catalogue else None,
+        "cashier": cashier.get("cashier_id") if cashier else None,
+        "question": core.question.id if core.question else None,
+        "server_answers": bool(getattr(core, "server_answers", False)),
+    }

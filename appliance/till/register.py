@@ -39,7 +39,7 @@ from appliance.system.crash import crash_point
 from .client import NotFound, Rejected, ServerError
 from .eventlog import EventLog
 from .kitchen_order import PRINTERS_OUT_OF_REACH, send_order
-from .modes import ASKING_MODES, SERVER_MODES, Mode
+from .modes import ASKING_MODES, SERVER_MODES, Mode, reaches_server
 from .outbox import Outbox, OutboxWriteError
 from .ports import Api, Core, DevicePort, Lost
 
@@ -69,6 +69,7 @@ class Register:
         devices: Callable[[], DevicePort | None],
         fetch_snapshot: Callable[[], Any],
         server_known: Callable[[], bool],
+        merge: bool = True,
     ) -> None:
         self.core = core
         self.api = api
@@ -87,6 +88,8 @@ class Register:
         self.cashier: dict[str, Any] | None = None
         #: follow each order the server prints and say what became of it (kitchenwatch)
         self.follow_kitchen = True
+        #: an article rung up again goes on its line, quantity + 1 (Settings.merge_lines)
+        self.merge = merge
         self._pending_action: tuple[str, str, int, Any] | None = None
 
     @property
@@ -180,12 +183,13 @@ class Register:
             return
         with self.lock:
             try:
-                index = self.sale.add_line(line)
+                index = self.sale.add_line(line, merge=self.merge)
             except SaleError as e:
                 self.error(e.code, e.message, **about)
                 return
+            added = self.sale.lines[index].as_dict()  # a line merged: its new quantity
             self.core.publish(
-                "line_added", index=index, line=line.as_dict(), sale=self.sale_summary(), **about
+                "line_added", index=index, line=added, sale=self.sale_summary(), **about
             )
 
     def _lookup(self, kind: str, key: str, quantity: int, request: Any = None) -> Article | None:
@@ -364,8 +368,12 @@ class Register:
         return record
 
     # -- what needs the server ---------------------------------------------------
+    def reaches_server(self) -> bool:
+        """Online, or autonomous while the server answers again (modes.reaches_server)."""
+        return reaches_server(self.mode, self.core.server_answers)
+
     def create_article(self, article: dict[str, Any]) -> dict[str, Any] | None:
-        if self.mode is Mode.AUTONOMOUS:
+        if self.mode is Mode.AUTONOMOUS and not self.reaches_server():
             self.error("autonomous_no_article_creation", NO_ARTICLE_CREATION)
             return None
         return self._online_call("create_article", lambda c: c.create_article(article))
@@ -385,7 +393,7 @@ class Register:
     def _online_call(
         self, what: str, call: Any, before: Callable[[], Any] | None = None, **extra: Any
     ) -> dict[str, Any] | None:
-        if self.mode not in SERVER_MODES:
+        if not self.reaches_server():
             self.error("not_online", f"{what}: the till is not online (mode {self.mode})")
             return None
         try:

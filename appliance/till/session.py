@@ -51,7 +51,7 @@ from .ports import (
     UploadDone,
     UploadInterrupted,
 )
-from .readings import ServerReadings, announce_boot
+from .readings import ServerReadings, announce_boot, status_fields
 from .refunds import RefundDesk
 from .register import Register
 from .search import price_check
@@ -108,6 +108,8 @@ class Till:
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.asked_back = False
+        #: autonomous after "later" (the server just found): it answers (modes.reaches_server)
+        self.server_answers = False
         #: set by open(): the collaborators, each given what it needs
         self.register: Register = None  # type: ignore[assignment]
         self.link: Link = None  # type: ignore[assignment]
@@ -148,7 +150,7 @@ class Till:
             till_id=self.till_id, now=self.now, lock=self.lock, wake=self.wake,
             stop=self.stopping, devices=lambda: self.devices,
             fetch_snapshot=lambda: self.fetch_snapshot(self.server_snapshot),
-            server_known=lambda: bool(self.server.url),
+            server_known=lambda: bool(self.server.url), merge=self.settings.merge_lines,
         )  # fmt: skip
         self.fetcher = SnapshotFetcher(self, api, self.snapshots, self.config, self.events)
         self.tables = TableBook(
@@ -241,6 +243,7 @@ class Till:
                 self._step(Signal.NOT_FOUND, reason="the store server was not found on the network")
             case Lost(why):
                 log.warning("server lost: %s", why)
+                self._answers(False)
                 return self._step(Signal.SERVER_LOST, reason=why)
             case Back(seen):
                 self._back(seen)
@@ -274,6 +277,7 @@ class Till:
                 return False
             self.mode = new
             self.question = None
+            self.server_answers = new is Mode.AUTONOMOUS and old is Mode.ASK_UPLOAD
             self.events.record(EventType.MODE_CHANGED, **{"from": str(old), "to": str(new)})
             if new is Mode.AUTONOMOUS:
                 self.events.record(EventType.AUTONOMOUS_STARTED, reason=reason or str(signal))
@@ -283,8 +287,9 @@ class Till:
                     self.asked_back = False
             pending = self.outbox.pending_count
             self.bus.publish(
-                "mode", mode=str(new), previous=str(old), server=self.server.url, pending=pending
-            )
+                "mode", mode=str(new), previous=str(old), server=self.server.url, pending=pending,
+                server_answers=self.server_answers,
+            )  # fmt: skip
             if new is Mode.ASK_AUTONOMOUS:
                 self._ask(ask_autonomous(reason or "not found", pending))
             elif new is Mode.ASK_UPLOAD:
@@ -296,6 +301,13 @@ class Till:
         if new in (Mode.ONLINE, Mode.AUTONOMOUS):
             self.register.replay_pending()
         return True
+
+    def _answers(self, answers: bool) -> None:
+        """Autonomous after "later": whether the server answers now (said when it changes)."""
+        with self.lock:
+            if answers != self.server_answers:
+                self.server_answers, n = answers, self.outbox.pending_count
+                self.bus.publish("server_answers", answers=answers, mode=str(self.mode), pending=n)
 
     def _ask(self, question: Question) -> None:
         self.question = question
@@ -311,9 +323,13 @@ class Till:
         self._step(Signal.FOUND_WITH_SALES if waiting else Signal.FOUND)
 
     def _back(self, seen: Sighting) -> None:
-        """Noticed while autonomous (mDNS or the 5 s health check): ask once per run."""
+        """Noticed while autonomous (mDNS, 5 s health check): asked once a run, then answers."""
         with self.lock:
-            if self.asked_back or self.mode is not Mode.AUTONOMOUS:
+            if self.mode is not Mode.AUTONOMOUS:
+                return
+            if self.asked_back:
+                self.server.use(seen.url)
+                self._answers(True)
                 return
             self.asked_back = True
         self.server.use(seen.url)
@@ -465,26 +481,10 @@ class Till:
 
     def x_report(self, now: Any = None) -> dict[str, Any]:
         """Today's X report of this till, from its own outbox (both modes)."""
-        cat = self.catalogue
-        store = getattr(cat, "store", None) if cat is not None else None
-        return x_report(self.outbox, store, self.till_id, now or self.now())
+        return x_report(self.outbox, self.catalogue, self.till_id, now or self.now())
 
     def status_fields(self) -> dict[str, Any]:
-        box = self.outbox
-        cashier = self.cashier
-        return {
-            "mode": str(self.mode),
-            "till_id": self.till_id,
-            "server": self.server.url,
-            "server_id": self.config.server_id,
-            "pending": box.pending_count if box else 0,
-            "offline_pending": box.autonomous_pending if box else 0,
-            "last_seq": box.last_seq if box else 0,
-            "acked": box.acked if box else 0,
-            "snapshot_version": self.catalogue.version if self.catalogue else None,
-            "cashier": cashier.get("cashier_id") if cashier else None,
-            "question": self.question.id if self.question else None,
-        }
+        return status_fields(self)
 
     def status(self) -> dict[str, Any]:
         with self.lock:

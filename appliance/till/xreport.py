@@ -67,10 +67,12 @@ def _method(payment: dict[str, Any]) -> str:
 
 
 def x_report(
-    outbox: Any, store: dict[str, Any] | None, till_id: int, now: datetime | None = None
+    outbox: Any, catalogue: Any, till_id: int, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Today's X report of a till: the sales of its `outbox`, in the store's time zone."""
-    zone = _zone((store or {}).get("timezone"))
+    """Today's X report of a till: the sales of its `outbox`, in the time zone of the
+    store of its `catalogue` (UTC without one)."""
+    store = getattr(catalogue, "store", None) or {}
+    zone = _zone(store.get("timezone"))
     today = (now or datetime.now(UTC)).astimezone(zone).date()
     report = report_from_records(outbox.sales(), today, zone, outbox.pending_count)
     report["till_id"] = till_id

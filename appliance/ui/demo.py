@@ -252,9 +252,11 @@ def demo_side(
     codes: Sequence[tuple[str, str]] | None = None,
     width: float = 380,
 ) -> BoxLayout:
-    """The demo's column: the panel on top, the receipt below, `width` dp wide."""
+    """The demo's column: the panel on top, as tall as its buttons (never clipped at the
+    top), the receipt below in the rest, `width` dp wide."""
     side = BoxLayout(orientation="vertical", size_hint_x=None, width=dp(width), spacing=dp(4))
-    side.panel = DemoPanel(ctl, scan=scan, unplug=unplug, codes=codes, size_hint_y=0.42)
+    side.panel = DemoPanel(ctl, scan=scan, unplug=unplug, codes=codes, size_hint_y=None)
+    side.panel.bind(minimum_height=side.panel.setter("height"))
     side.receipt = ReceiptView(ctl)
     side.add_widget(side.panel)
     side.add_widget(side.receipt)

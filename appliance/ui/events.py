@@ -130,7 +130,9 @@ class ScreenEvents:
         st.mode = str(ev.get("mode"))
         st.server = ev.get("server") or st.server
         st.pending = int(ev.get("pending") or 0)
-        st.server_back = st.mode == "AUTONOMOUS" and ev.get("previous") == "ASK_UPLOAD"
+        st.server_back = st.mode == "AUTONOMOUS" and bool(
+            ev.get("server_answers", ev.get("previous") == "ASK_UPLOAD")
+        )
         if st.mode not in ("ASK_AUTONOMOUS", "ASK_UPLOAD") and st.question is not None:
             st.question = None
             if self.view is not None:
@@ -139,6 +141,13 @@ class ScreenEvents:
             self._say(_("Autonomous mode: sales are kept on this till."), "warning")
         elif st.mode == "ONLINE" and ev.get("previous") not in ("BOOT", "ONLINE"):
             self._say(_("Online with the store server."))
+        self._refresh("status", "functions")
+
+    def on_server_answers(self, ev: Event) -> None:
+        """Autonomous after "later": the server answers again, or no longer."""
+        st = self.state
+        st.server_back = st.mode == "AUTONOMOUS" and bool(ev.get("answers"))
+        st.pending = int(ev.get("pending") or st.pending)
         self._refresh("status", "functions")
 
     def on_question(self, ev: Event) -> None:
@@ -182,9 +191,10 @@ class ScreenEvents:
             self.state.selected = None
 
     def on_line_added(self, ev: Event) -> None:
+        """A line rung up (or an article rung again, on its line): the chosen line stays
+        chosen, a line added takes no index away."""
         self.state.provisional.pop(ev.get("request"), None)
         self._sale(ev)
-        self.state.selected = None
         self._refresh("sale", "payment")
 
     def on_sale_updated(self, ev: Event) -> None:
@@ -260,6 +270,8 @@ class ScreenEvents:
 
     def on_article_created(self, ev: Event) -> None:
         article = ev.get("article") or {}
+        self.state.show_article = str(article.get("article_id") or "") or None
+        self._refresh("catalogue")  # its page, if today's change came before this answer
         text = _("Article created: {name}").format(name=article.get("name", ""))
         if self.view is not None:
             self.view.article_result(True, text)

@@ -16,6 +16,8 @@ from .dialog_held import HeldDialog
 from .dialogs import DiscountDialog
 from .i18n import _, money, ngettext
 from .keys import TypedCode
+from .labels import ProductButton
+from .pages import placed_page
 from .screen_tables import has_floor_plan
 from .theme import COLOURS, SIZES, rgba
 from .widgets import Keypad, TextLabel, TicketView, TouchButton, fill
@@ -132,7 +134,9 @@ class SaleScreen(Screen):
         side = BoxLayout(orientation="vertical", spacing=dp(6), size_hint_x=0.61)
         # every page's tab in sight (two rows past TABS_A_ROW), never scrolled away
         self.tabs = GridLayout(rows=1, spacing=dp(4), size_hint_y=None, height=dp(SIZES["tab"]))
-        grid_scroll = ScrollView(bar_width=dp(8), scroll_type=["bars", "content"])
+        self.grid_scroll = grid_scroll = ScrollView(
+            bar_width=dp(8), scroll_type=["bars", "content"]
+        )
         self.grid = GridLayout(
             cols=5,
             spacing=dp(4),
@@ -244,7 +248,7 @@ class SaleScreen(Screen):
                     "provisional": True,
                 }
             )
-        self.ticket.show(rows, follow=st.selected is None)
+        self.ticket.show(rows, follow=True)  # a line added in sight, the chosen one kept
         sd = int(sale.get("sale_discount") or 0)
         self.discount_line.text = (
             _("Sale discount −{amount}").format(amount=money(sd)) if sd else ""
@@ -276,13 +280,15 @@ class SaleScreen(Screen):
         st = self.ctl.state
         f = self.functions
         article = f["fn:article"]
-        if st.autonomous:
+        # autonomous after "later", the server answering: what needs it, not the upload
+        reaches = not st.autonomous or st.server_back
+        if not reaches:
             article.disabled = True
             article.reason = _("New article: not in autonomous mode")
         elif not st.is_manager:
             article.disabled = True
             article.reason = _("New article: managers only")
-        elif st.mode not in ("ONLINE", "SYNCING"):
+        elif st.mode not in ("ONLINE", "SYNCING") and not st.server_back:
             article.disabled = True
             article.reason = _("New article: needs the store server")
         else:
@@ -295,7 +301,7 @@ class SaleScreen(Screen):
         printers = (getattr(cat, "printers", None) or []) if cat is not None else []
         restaurant = any(p.get("kind") in ("kitchen", "bar") for p in printers)
         kitchen.opacity = 1 if restaurant else 0
-        kitchen.disabled = (not restaurant) or st.autonomous
+        kitchen.disabled = (not restaurant) or not reaches
         kitchen.reason = _("Kitchen: out of reach in autonomous mode") if restaurant else ""
         tables = f["fn:tables"]  # a restaurant's floor plan (screen_tables.py)
         tables.opacity, tables.disabled = (1, False) if has_floor_plan(self.ctl) else (0, True)
@@ -329,7 +335,11 @@ class SaleScreen(Screen):
             )
             b.bind(on_release=lambda _b, n=i: self.show_page(n))
             self.tabs.add_widget(b)
-        self.show_page(min(self.page, max(len(screens) - 1, 0)))
+        page, new = placed_page(self.ctl.state, screens, self.page)
+        self.show_page(page)
+        button = next((b for b in self.grid.children if b.tag == f"product:{new}"), None)
+        if button is not None:  # an article just created: in sight on its page
+            self.grid_scroll.scroll_to(button, animate=False)
 
     def show_page(self, n: int) -> None:
         self.page = n
@@ -344,7 +354,7 @@ class SaleScreen(Screen):
             aid = str(button.get("article_id"))
             article = cat.by_id(aid) if cat is not None else None
             price = f"\n{money(int(article['price']))}" if article else ""
-            b = TouchButton(
+            b = ProductButton(  # wrapped between words, shrunk before a word is cut
                 f"{button.get('label') or aid}{price}",
                 tag=f"product:{aid}",
                 colour=list(rgba(button.get("colour"))),

@@ -59,6 +59,8 @@ class UiState:
     catalogue_version: int | None = None
     #: the last update's result, as the core publishes it (`update` events)
     update: Event | None = None
+    #: an article just created at this till: its page is shown once it is on one
+    show_article: str | None = None
     #: (time.perf_counter() when a scan was asked, code): read by the benchmarks
     last_scan_at: float = 0.0
 

@@ -240,3 +240,33 @@ def test_a_category_goes_to_the_first_printer_that_lists_it():
     assert {c: p["printer_id"] for c, p in routes.items()} == {
         "plats": "cuisine", "desserts": "cuisine", "boissons": "bar",
     }  # fmt: skip
+
+
+def test_an_article_rung_again_goes_on_its_line_when_asked():
+    s = Sale()
+    assert [s.add_line(bread(), merge=True) for _ in range(3)] == [0, 0, 0]
+    assert [(ln.name, ln.quantity) for ln in s.lines] == [("Baguette", 3)]
+    assert s.add_line(coffee(), merge=True) == 1
+    assert s.add_line(bread(2), merge=True) == 0  # the last like line, not the end
+    assert [(ln.name, ln.quantity) for ln in s.lines] == [("Baguette", 5), ("Café", 1)]
+    assert s.total == 5 * 110 + 150
+    assert s.add_line(bread()) == 2  # not asked: a line of its own
+    assert [ln.quantity for ln in s.lines] == [5, 1, 1]
+
+
+def test_a_line_priced_by_hand_or_discounted_is_not_merged():
+    s = Sale()
+    s.add_line(Line("W1", "Fromage à la coupe", 1800, 1, 550, "fromages"), merge=True)
+    s.set_price(0, 1234)  # weighed: its price typed
+    assert s.add_line(Line("W1", "Fromage à la coupe", 1800, 1, 550, "fromages"), merge=True) == 1
+    s.set_price(1, 1800)  # typed back to the list price: still priced by hand
+    assert s.add_line(Line("W1", "Fromage à la coupe", 1800, 1, 550, "fromages"), merge=True) == 2
+    s.add_line(coffee(), merge=True)
+    s.discount_line(3, cents=50)
+    assert s.add_line(coffee(), merge=True) == 4  # the discounted line keeps its quantity
+    assert [ln.quantity for ln in s.lines] == [1, 1, 1, 1, 1]
+    assert s.add_line(coffee(), merge=True) == 4  # the new undiscounted one takes it
+    assert s.lines[4].quantity == 2
+    big = Sale()
+    big.add_line(bread(9999), merge=True)
+    assert big.add_line(bread(), merge=True) == 1  # past the largest quantity: a new line

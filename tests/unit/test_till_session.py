@@ -240,6 +240,33 @@ def test_line_edits_discounts_and_split_payment(rig):
     assert till.sale.lines == [] and named(rig.events, "sale_cancelled")
 
 
+def test_an_article_rung_again_goes_on_its_line_unless_the_setting_is_off(rig):
+    till = online(rig)
+    for _ in range(3):
+        till.scan("3760000000011")
+    added = named(rig.events, "line_added")
+    assert [e["index"] for e in added] == [0, 0, 0]
+    assert [e["line"]["quantity"] for e in added] == [1, 2, 3]
+    till.add("NEW1")
+    till.set_price(1, 280)  # priced by hand: the next Tarte is a line of its own
+    till.add("NEW1")
+    assert [(ln.article_id, ln.quantity) for ln in till.sale.lines] == [
+        ("A001", 3), ("NEW1", 1), ("NEW1", 1)
+    ]  # fmt: skip
+    rec = till.pay("cash", 2000)
+    assert [ln["quantity"] for ln in rec["lines"]] == [3, 1, 1] and rec["total"] == 330 + 580
+    till.stop()
+    conf = TillConfig.load(rig.dir)
+    conf.settings.merge_lines = False
+    conf.save(rig.dir)
+    again = rig.new_till()
+    found(again)
+    assert again.login("c1", "1234")
+    again.scan("3760000000011")
+    again.scan("3760000000011")
+    assert [ln.quantity for ln in again.sale.lines] == [1, 1]
+
+
 def test_login_is_checked_against_the_snapshot(rig):
     till = rig.till
     found(till)
