@@ -13,6 +13,7 @@ from kivy.uix.scrollview import ScrollView
 
 from .controller import TillController
 from .dialog_held import HeldDialog
+from .dialog_search import SearchDialog
 from .dialogs import DiscountDialog
 from .i18n import _, money, ngettext
 from .keys import TypedCode
@@ -157,13 +158,14 @@ class SaleScreen(Screen):
             size_hint_x=0.5,
         )
         self.keypad.hint = _("Quantity or barcode")
-        functions = GridLayout(cols=2, spacing=dp(4), size_hint_x=0.5)
+        functions = GridLayout(cols=3, spacing=dp(4), size_hint_x=0.5)
         self.functions: dict[str, TouchButton] = {}
         for tag, label, call in (
             ("fn:kitchen", _("Send to kitchen"), self._kitchen),
             ("fn:tables", _("Tables"), self._tables),
             ("fn:refund", _("Refund"), self._refund),
             ("fn:held", _("Held orders"), self._held),
+            ("fn:search", _("Price check"), lambda: SearchDialog(self.ctl).open()),
             ("fn:reprint", _("Reprint receipt"), self.ctl.reprint_last),
             ("fn:xreport", _("X report"), self.ctl.request_x_report),
             ("fn:drawer", _("Open drawer"), self.ctl.open_drawer),
@@ -171,7 +173,7 @@ class SaleScreen(Screen):
             ("fn:upload", _("Send sales"), self.ctl.upload),
             ("fn:logout", _("Log out"), self.ctl.logout),
         ):
-            b = TouchButton(label, tag=tag, colour=list(COLOURS["function"]))
+            b = TouchButton(label, tag=tag, colour=list(COLOURS["function"]), font_size=sp(15))
             b.bind(on_release=lambda _b, c=call: c())
             self.functions[tag] = b
             functions.add_widget(b)

@@ -181,6 +181,7 @@ def _run(out: Path, lang: str, work: Path) -> int:
         root.payment._new_sale()
         _close_drawer(shots, till, ctl)  # the cashier pushes the drawer shut
         _tables(shots, root, till, ids)
+        _shop(shots, root, till, ctl, ids)
 
         ctl.add(ids["Baguette"])
         ctl.add(ids["Expresso"])
@@ -246,6 +247,43 @@ def _tables(shots: Shooter, root: Any, till: Any, ids: dict[str, str]) -> None:
     shots.settle()
     shots.shoot("table")
     root.screens.current = "sale"
+    shots.settle()
+
+
+def _shop(shots: Shooter, root: Any, till: Any, ctl: Any, ids: dict[str, str]) -> None:
+    """The refund screen with a sale found and a line chosen, the held orders, the
+    price check with its results."""
+    from .dialog_held import HeldDialog
+    from .dialog_search import SearchDialog
+
+    for name in ("Croissant", "Croissant", "Café crème", "Baguette tradition"):
+        till.add(ids[name])
+    sold = till.pay("card")
+    root.screens.current = "refund"
+    till.refund("find", ticket=str(sold["seq"]))
+    shots.settle()
+    root.refund._step(0, +1)
+    root.refund._step(0, +1)
+    shots.frames()
+    shots.shoot("refund")
+    root.refund._back()
+    for name in ("Pain au chocolat", "Jus d'orange 25 cl"):
+        till.add(ids[name])
+    till.hold("park", note="revient dans 5 minutes")
+    till.add(ids["Baguette"])
+    till.hold("park")
+    shots.settle()
+    held = HeldDialog(ctl)
+    held.open()
+    shots.settle()
+    shots.shoot("held")
+    held.dismiss()
+    search = SearchDialog(ctl)
+    search.open()
+    search.field.text = "pain"
+    shots.settle()
+    shots.shoot("search")
+    search.dismiss()
     shots.settle()
 
 
