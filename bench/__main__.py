@@ -17,6 +17,7 @@ from bench.figures import BIG_STORE, FIGURES, Figure
 from bench.image import HOW as IMAGE_HOW
 from bench.image import IMAGE_FIGURES
 from bench.office import OFFICE_FIGURES
+from bench.tables import TABLE_FIGURES
 from bench.ui import UI_FIGURES
 from bench.update import UPDATE_FIGURES
 
@@ -48,7 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     # the image figures build and boot disk images (root, minutes): only when named
     images = [f for f in IMAGE_FIGURES if a.only and f.name in a.only]
     with tempfile.TemporaryDirectory(prefix="autonome-bench-") as tmp:
-        for fig in [*FIGURES, *UI_FIGURES, *OFFICE_FIGURES, *images, *UPDATE_FIGURES]:
+        for fig in [
+            *FIGURES,
+            *UI_FIGURES,
+            *OFFICE_FIGURES,
+            *TABLE_FIGURES,
+            *images,
+            *UPDATE_FIGURES,
+        ]:
             if a.only and fig.name not in a.only:
                 continue
             if fig.name in ON_REQUEST and not (a.only and fig.name in a.only):

@@ -286,5 +286,8 @@ def close_sale(
         "clock_behind": clock_behind,
         "prev_hash": prev_hash,
     }
+    table = getattr(sale, "table", None)  # a table's part (domain.tables.TableSale)
+    if table is not None:
+        record["table"] = table
     record["hash"] = record_hash(record)
     return record

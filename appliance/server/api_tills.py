@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -92,7 +91,7 @@ def health(request: Request, caller: Caller | None = Depends(caller_or_none)) ->
         "status": "ok",
         "server_id": shop.server_id,
         "api": API_VERSION,
-        "time": datetime.now(UTC).isoformat(),
+        "time": shop.clock().isoformat(),
         "snapshot": latest_snapshot(shop.store),
     }
     if caller is not None and caller.kind == "till":

@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from appliance.protocol import API_PREFIX, MAX_BODY
 
-from . import api_admin, api_deltas, api_tills, backoffice, openapi
+from . import api_admin, api_deltas, api_tables, api_tills, backoffice, openapi
 from .advert import Advert
 from .bootstrap import open_data
 from .committer import WalCheckpoints
@@ -128,6 +128,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.include_router(api_tills.router, prefix=API_PREFIX)
     app.include_router(api_admin.router, prefix=API_PREFIX)
     app.include_router(api_deltas.router, prefix=API_PREFIX)
+    app.include_router(api_tables.router, prefix=API_PREFIX)
     backoffice.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     app.sale_put = SalePut(shop, MAX_BODY)

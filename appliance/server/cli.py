@@ -33,7 +33,7 @@ from typing import Any
 from appliance.domain import format_cents, rate_label
 from appliance.protocol import DEFAULT_PORT
 
-from . import cli_printing
+from . import cli_printing, cli_tables
 from .config import DataDir
 from .identity import IDENTITY_FIELDS
 
@@ -114,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     _data_arg(bk)
     bk.add_argument("out", type=Path, help="the backup folder to create")
     cli_printing.add_parsers(sub, _data_arg)
+    cli_tables.add_parsers(sub, _data_arg)
     st = sub.add_parser(
         "store", help="show or change the store's identity printed on receipts (name, SIRET...)"
     )
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "tills": _tills,
         "backup": _backup,
         **cli_printing.HANDLERS,
+        **cli_tables.HANDLERS,
         "store": _store_identity,
     }
     if a.command is None:
@@ -225,6 +227,8 @@ def _init(a: argparse.Namespace) -> int:
     except AlreadyInitialised as e:
         print(f"autonome server init: {e}", file=sys.stderr)
         return 1
+    if a.demo:
+        cli_tables.demo_floor_plan(data.db_url)
     sid = data.read_settings()["server_id"]
     print(f"server {sid} initialised in {data.root}: {len(catalogue.articles)} articles")
     print(f"admin token in {data.admin_token_file} (mode 0600)")

@@ -18,12 +18,13 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import orjson
 from sqlalchemy import select
 
 from appliance.domain import EventType
+from appliance.domain.clock import Clock, utc_now
 
 from .storage import Store, till_events, tills
 
@@ -46,8 +47,9 @@ def parse_till_time(text: str) -> datetime:
 class TillClocks:
     """The offsets of the tills' clocks (till minus server, seconds)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock = utc_now) -> None:
         self.store = store
+        self.clock = clock
         self._lock = threading.Lock()
         with store.read() as conn:
             rows = conn.execute(select(tills.c.id, tills.c.clock_offset_s)).all()
@@ -55,7 +57,7 @@ class TillClocks:
 
     def observe(self, till_id: int, till_time: datetime, now: datetime | None = None) -> int:
         """One reading of a till's clock; its offset in whole seconds."""
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         offset = round((till_time - now).total_seconds())
         noted = abs(offset) >= CLOCK_OFF_S
         with self._lock:

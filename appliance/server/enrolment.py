@@ -11,10 +11,12 @@ import hmac
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+
+from appliance.domain.clock import utc_now
 
 from .storage import Store, enrolment_codes, tills
 
@@ -59,7 +61,7 @@ def create_code(
     store: Store, name: str = "", *, ttl: timedelta = CODE_TTL, now: datetime | None = None
 ) -> str:
     """A new one-time enrolment code, shown once (e.g. `K7QM-2XRD`)."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     raw = "".join(secrets.choice(_ALPHABET) for _ in range(8))
     with store.write() as conn:
         conn.execute(
@@ -76,7 +78,7 @@ def create_code(
 
 def enrol(store: Store, code: str, name: str = "", *, now: datetime | None = None):
     """Spend a code: (till_id, token). EnrolmentRefused if the code is no good."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     code_hash = _digest(normalise_code(code))
     token = secrets.token_urlsafe(32)
     with store.write() as conn:
@@ -178,7 +180,7 @@ def record_contact(
     store: Store, till_id: int, last_seq: int | None, *, now: datetime | None = None
 ) -> None:
     """A till said hello (health check), maybe with the last seq it has closed."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     values: dict[str, object] = {"last_seen": now.isoformat()}
     with store.write() as conn:
         if last_seq is not None:

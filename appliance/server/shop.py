@@ -12,6 +12,8 @@ from typing import Any
 
 from fastapi import Request
 
+from appliance.domain.clock import Clock, utc_now
+
 from .advert import Advert
 from .clocks import TillClocks
 from .committer import Committer
@@ -61,6 +63,8 @@ class Shop:
     spooler: Spooler = field(default_factory=HoldingSpooler)
     advert: Advert | None = None
     nightly: Nightly | None = None
+    #: the one clock the server reads (tills' clock checks, their last contact)
+    clock: Clock = utc_now
     _contacts: dict[int, tuple[int | None, float]] = field(default_factory=dict)
     _contacts_lock: threading.Lock = field(default_factory=threading.Lock)
     _held: dict[int, int] = field(default_factory=dict)  # till id -> contiguous seq
@@ -70,7 +74,7 @@ class Shop:
 
     def __post_init__(self) -> None:
         self.committer = Committer(self.store)
-        self.clocks = TillClocks(self.store)
+        self.clocks = TillClocks(self.store, self.clock)
         self._tokens = TokenLookup(self.store)
 
     def close(self) -> None:
@@ -102,7 +106,7 @@ class Shop:
             if before is not None and before[0] == last_seq and now - before[1] < CONTACT_EVERY_S:
                 return
             self._contacts[till_id] = (last_seq, now)
-        record_contact(self.store, till_id, last_seq)
+        record_contact(self.store, till_id, last_seq, now=self.clock())
 
     def held_seq(self, till_id: int) -> int:
         """The highest seq n such that this server holds every sale 1..n of the till.

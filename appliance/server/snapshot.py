@@ -40,6 +40,7 @@ from .storage import (
     snapshots,
     vat_rates,
 )
+from .tables import floor_plan_meta
 
 __all__ = [
     "build_snapshot",
@@ -109,6 +110,7 @@ def snapshot_document(store: Store, version: int, server_id: str, built_at: str)
         screen_rows = screen_list(conn)
         identity = store.get_meta(conn, IDENTITY_KEY)
         printer_rows = printer_list(conn)
+        restaurant = floor_plan_meta(store, conn)
     meta = {
         "version": version,
         "built_at": built_at,
@@ -118,6 +120,8 @@ def snapshot_document(store: Store, version: int, server_id: str, built_at: str)
         "categories": category_rows,
         "store": orjson.loads(identity) if identity else {},
     }
+    if restaurant:  # the floor plan and the modifiers (server/tables.py)
+        meta["floor_plan"] = restaurant
     return {
         "meta": _table([meta]),
         "articles": _table(article_rows),

@@ -277,6 +277,17 @@ class ServerClient:
         except ValueError:
             return {}
 
+    def reprint_job(self, job_id: str) -> dict[str, Any]:
+        """A copy of a print job's tickets, marked COPIE on the paper."""
+        answer = self._json("POST", f"/print-jobs/{job_id}/reprint", json={})
+        return answer if isinstance(answer, dict) else {}
+
+    def tables(self, method: str, path: str = "", body: Any = None) -> dict[str, Any]:
+        """The restaurant's open tables (server/api_tables.py): `path` below /tables."""
+        kw = {} if body is None else {"json": body}
+        answer = self._json(method, f"/tables{path}", **kw)
+        return answer if isinstance(answer, dict) else {}
+
     def print_job_status(self, job_id: str) -> dict[str, Any]:
         """The job's state per printer and what to tell the cashier (`message`)."""
         answer = self._json("GET", f"/print-jobs/{job_id}")

@@ -43,11 +43,14 @@ class Login(_Args):
 class Scan(_Args):
     code: str
     quantity: int = 1
+    #: the id its answer carries; the console gives one (`console-N`) when left out
+    request: str | None = None
 
 
 class Add(_Args):
     article_id: str
     quantity: int = 1
+    request: str | None = None
 
 
 class Quantity(_Args):
@@ -108,6 +111,34 @@ class Kitchen(_Args):
     lines: list[Any] | None = None
 
 
+class TableCommand(_Args):
+    """`table` with its `action` (till/tables.py: floor, show, open, covers, order,
+    void, send, reprint, move, merge, assign, split, take, pay, close) and the
+    action's own arguments."""
+
+    action: str
+    table_id: str | int = ""
+    covers: int | None = None
+    article_id: str | None = None
+    quantity: int | None = None
+    course: int | None = None
+    modifiers: list[str] | None = None
+    note: str | None = None
+    line_id: str | None = None
+    guest: int | None = None
+    shares: int | None = None
+    method: str | None = None
+    amount: int | None = None
+    to: str | int | None = None
+    other: str | int | None = None
+    round: int | None = None
+
+    def call_args(self) -> dict[str, Any]:
+        """The action's arguments, as given (table ids as text)."""
+        given = self.model_dump(exclude_unset=True, exclude={"action", "table_id"})
+        return {k: str(v) if k in ("to", "other") else v for k, v in given.items()}
+
+
 class OpenDrawer(_Args):
     reason: str | None = ""
 
@@ -130,6 +161,7 @@ ARGUMENTS: dict[str, type[_Args]] = {
     "answer": Answer,
     "create_article": NewArticle,
     "kitchen": Kitchen,
+    "table": TableCommand,
     "status": _NoArgs,
     "upload": _NoArgs,
     "reprint": _NoArgs,

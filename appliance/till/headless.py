@@ -39,8 +39,8 @@ def _sim_scan(t: Till, a: Any) -> None:
 COMMANDS: dict[str, Callable[[Till, Any], Any]] = {
     "login": lambda t, a: t.login(str(a.cashier), str(a.pin)),
     "logout": lambda t, a: t.logout(),
-    "scan": lambda t, a: t.scan(a.code, a.quantity),
-    "add": lambda t, a: t.add(a.article_id, a.quantity),
+    "scan": lambda t, a: t.scan(a.code, a.quantity, request=a.request),
+    "add": lambda t, a: t.add(a.article_id, a.quantity, request=a.request),
     "qty": lambda t, a: t.set_quantity(a.line, a.quantity),
     "price": lambda t, a: t.set_price(a.line, a.cents),
     "discount": lambda t, a: t.discount(a.line, cents=a.cents, percent=a.percent),
@@ -55,6 +55,7 @@ COMMANDS: dict[str, Callable[[Till, Any], Any]] = {
         note=a.note or "",
         lines=a.lines,
     ),
+    "table": lambda t, a: t.table(a.action, str(a.table_id), **a.call_args()),
     "status": lambda t, a: t.status(),
     "upload": lambda t, a: t.upload(),
     "reprint": lambda t, a: t.reprint_last(),
@@ -71,6 +72,7 @@ class Console:
         self.till = till
         self.out = out
         self._lock = threading.Lock()
+        self._requests = 0
         till.subscribe(self.emit)
 
     def emit(self, event: dict[str, Any]) -> None:
@@ -113,7 +115,12 @@ class Console:
             )
             return True
         try:
-            run(self.till, parse_arguments(cmd, args))
+            parsed = parse_arguments(cmd, args)
+            if cmd in ("scan", "add") and parsed.request is None:
+                # like the UI's and the scanner's: the answer names the request
+                self._requests += 1
+                parsed = parsed.model_copy(update={"request": f"console-{self._requests}"})
+            run(self.till, parsed)
         except CommandError as e:
             error = {"event": "error", "code": e.code, "cmd": cmd, "message": e.message}
             self.emit(error if e.field is None else {**error, "field": e.field})

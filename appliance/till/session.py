@@ -52,6 +52,7 @@ from .ports import (
 from .readings import ServerReadings, recovered_text, sale_fields
 from .register import Register
 from .snapshot import Catalogue, SnapshotStore
+from .tables import TableBook
 from .update_status import UpdateWatch
 
 __all__ = ["Till"]
@@ -139,6 +140,11 @@ class Till:
             server_known=lambda: bool(self.server.url),
         )  # fmt: skip
         self.fetcher = SnapshotFetcher(self, api, self.snapshots, self.config, self.events)
+        self.tables = TableBook(
+            self, api, self.register, self.data_dir, till_id=self.till_id, lock=self.lock,
+            now=self.now,
+        )  # fmt: skip
+        self.bus.subscribe(self.tables.heard)
         self.readings = ServerReadings(
             self.outbox, self.events, self.bus.publish, self.wake, self.config.server_id
         )
@@ -411,6 +417,10 @@ class Till:
 
     def sale_summary(self) -> dict[str, Any]:
         return self.register.sale_summary()
+
+    def table(self, action: str, table_id: str = "", **args: Any) -> dict[str, Any] | None:
+        """A restaurant table's command (till/tables.py): open, order, send, ..."""
+        return self.tables.run(action, table_id, **args)
 
     # -- snapshot ----------------------------------------------------------------
     def fetch_snapshot(self, version: int | None = None) -> bool:

@@ -68,6 +68,8 @@ class Catalogue:
     store: dict[str, Any] = field(default_factory=dict)
     printers: list[dict[str, Any]] = field(default_factory=list)
     categories: list[dict[str, Any]] = field(default_factory=list)
+    #: a restaurant's rooms, tables and modifiers ({} for a shop): domain.tables reads it
+    floor_plan: dict[str, Any] = field(default_factory=dict)
     #: the last delta of the server's feed this catalogue holds: the one the snapshot
     #: folds in, then each applied on top of it (deltas.py)
     delta_seq: int = 0
@@ -103,6 +105,8 @@ class Catalogue:
         store, categories = meta[0].get("store"), meta[0].get("categories")
         cat.store = store if isinstance(store, dict) else {}
         cat.categories = categories if isinstance(categories, list) else []
+        plan = meta[0].get("floor_plan")
+        cat.floor_plan = plan if isinstance(plan, dict) else {}
         return cat
 
     def _index_slowly(self, doc: dict[str, Any]) -> None:

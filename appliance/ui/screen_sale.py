@@ -15,6 +15,7 @@ from .controller import TillController
 from .dialogs import DiscountDialog
 from .i18n import _, money, ngettext
 from .keys import TypedCode
+from .screen_tables import has_floor_plan
 from .theme import COLOURS, SIZES, rgba
 from .widgets import Keypad, TextLabel, TicketView, TouchButton, fill
 
@@ -155,6 +156,7 @@ class SaleScreen(Screen):
         self.functions: dict[str, TouchButton] = {}
         for tag, label, call in (
             ("fn:kitchen", _("Send to kitchen"), self._kitchen),
+            ("fn:tables", _("Tables"), self._tables),
             ("fn:reprint", _("Reprint receipt"), self.ctl.reprint_last),
             ("fn:xreport", _("X report"), self.ctl.request_x_report),
             ("fn:drawer", _("Open drawer"), self.ctl.open_drawer),
@@ -176,6 +178,10 @@ class SaleScreen(Screen):
         view = self.ctl.view
         if view is not None:
             view.kitchen_dialog()
+
+    def _tables(self) -> None:
+        if self.ctl.view is not None:
+            self.ctl.view.show_screen("tables")
 
     def _article(self) -> None:
         view = self.ctl.view
@@ -276,6 +282,8 @@ class SaleScreen(Screen):
         kitchen.opacity = 1 if restaurant else 0
         kitchen.disabled = (not restaurant) or st.autonomous
         kitchen.reason = _("Kitchen: out of reach in autonomous mode") if restaurant else ""
+        tables = f["fn:tables"]  # a restaurant's floor plan (screen_tables.py)
+        tables.opacity, tables.disabled = (1, False) if has_floor_plan(self.ctl) else (0, True)
         upload = f["fn:upload"]
         answers = st.mode == "ONLINE" or (st.autonomous and st.server_back)
         upload.disabled = st.pending == 0 or not answers

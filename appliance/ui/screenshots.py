@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(out: Path, lang: str, work: Path) -> int:
     import json
 
+    from appliance.demo_printers import NO_PRINTERS
     from appliance.processes import ServerProcess, TillProcess, autonome
     from appliance.till import Till
 
@@ -119,7 +120,8 @@ def _run(out: Path, lang: str, work: Path) -> int:
 
     server = ServerProcess(work / "server", mdns=False)
     server.data.mkdir()
-    autonome("server", "init", "--data", str(server.data), "--demo", timeout=300)
+    # the kitchen and bar printers on loopback's discard port: no demo's printer gets a ticket
+    autonome("server", "init", "--data", str(server.data), "--demo", *NO_PRINTERS, timeout=300)
     autonome("snapshot", "build", "--data", str(server.data))
     server.start()
     try:
@@ -178,6 +180,7 @@ def _run(out: Path, lang: str, work: Path) -> int:
         shots.shoot("change")
         root.payment._new_sale()
         _close_drawer(shots, till, ctl)  # the cashier pushes the drawer shut
+        _tables(shots, root, till, ids)
 
         ctl.add(ids["Baguette"])
         ctl.add(ids["Expresso"])
@@ -215,6 +218,35 @@ def _run(out: Path, lang: str, work: Path) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _tables(shots: Shooter, root: Any, till: Any, ids: dict[str, str]) -> None:
+    """The floor plan with tables open, and one table's bill: a drink sent, the main
+    with its cooking, an extra and a note waiting for its course."""
+    orders = {
+        "T2": [("Café crème", 0, []), ("Croissant", 0, [])],
+        "T6": [("Plat du jour", 2, []), ("Plat du jour", 2, []), ("Verre de vin rouge", 0, [])],
+        "T3": [
+            ("Bière pression 25 cl", 0, []),
+            ("Soupe du jour", 1, []),
+            ("Plat du jour", 2, ["saignant", "supp-fromage"]),
+        ],
+    }
+    for tid, lines in orders.items():
+        till.table("open", tid, covers=len(lines) + 1)
+        for name, course, mods in lines:
+            note = "sauce à part" if mods else ""
+            till.table("order", tid, article_id=ids[name], course=course, modifiers=mods, note=note)
+        till.table("send", tid, course=1)
+    shots.settle()
+    root.screens.current = "tables"
+    shots.settle()
+    shots.shoot("tables")
+    root.floor._show_table("T3")
+    shots.settle()
+    shots.shoot("table")
+    root.screens.current = "sale"
+    shots.settle()
 
 
 def _close_drawer(shots: Shooter, till: Any, ctl: Any) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .i18n import _, money, ngettext
+from .texts_tables import table_text
 
 __all__ = [
     "Choice",
@@ -141,6 +142,9 @@ def describe_error(event: dict[str, Any]) -> str:
     """An `error` event for the cashier."""
     code = str(event.get("code") or "")
     message = str(event.get("message") or code)
+    table = table_text(code, str(event.get("table_id") or ""))
+    if table is not None:
+        return table
     texts = {
         "bad_login": _("Wrong PIN, or unknown cashier."),
         "not_logged_in": _("Log in first."),

@@ -30,6 +30,7 @@ from .dialogs import (
 )
 from .i18n import _, ngettext
 from .keys import key_router
+from .screen_tables import FloorScreen, TableScreen
 from .screens import LoginScreen, PaymentScreen, SaleScreen
 from .texts import mode_name, question_text, update_tag
 from .theme import COLOURS, MODE_COLOURS, SIZES
@@ -190,7 +191,8 @@ class TillRoot(BoxLayout):
         self.login = LoginScreen(ctl)
         self.sale = SaleScreen(ctl)
         self.payment = PaymentScreen(ctl)
-        for s in (self.login, self.sale, self.payment):
+        self.floor, self.table = FloorScreen(ctl), TableScreen(ctl)  # a restaurant's tables
+        for s in (self.login, self.sale, self.payment, self.floor, self.table):
             self.screens.add_widget(s)
         self._stale: dict[str, list[str]] = {"sale": [], "payment": []}
         self.screens.bind(current=self._entered)
@@ -216,6 +218,8 @@ class TillRoot(BoxLayout):
     def close(self) -> None:
         self._clock.cancel()
         self._keys_off()
+        self.floor.close()
+        self.table.close()
         if self._succeeded in self.ctl.listeners:
             self.ctl.listeners.remove(self._succeeded)
 

@@ -193,11 +193,19 @@ def test_the_outbox_opens_on_arbitrary_files(data, acked):
         (directory / "outbox.acked").write_bytes(acked)
         box = Outbox.open(directory)
         entries = box.pending()
+        # every entry is a sale that reads, or a line kept aside with its bytes
         for e in entries:
-            box.load(e)
+            assert e.raw is not None or box.load(e)["seq"] == e.seq
+        seqs = [e.seq for e in entries if e.seq is not None]
+        assert seqs == sorted(set(seqs)) and all(s <= box.last_seq for s in seqs)
         rec = _sale(box, 100)
+        assert rec["seq"] == box.last_seq + 1
         box.append(rec)
         box.close()
+        # the sale taken after opening the damaged files is read back whole
+        again = Outbox.open(directory)
+        assert again.last_seq == rec["seq"] and again.load(again.pending()[-1]) == rec
+        again.close()
 
 
 # -- the events log ------------------------------------------------------------------

@@ -342,9 +342,17 @@ def test_admin_endpoints_need_the_admin_token(server):
 
 
 def test_python_m_appliance_server_runs_the_cli(server):
+    till = Till(server, "cli journal")
+    sent = [till.maker.sale(), till.maker.sale()]
+    for rec in sent:
+        assert till.put(rec).status_code in (200, 201)
     done = subprocess.run(
-        [sys.executable, "-m", "appliance.server", "journal", "--data", str(server.data), "--json"],
+        [sys.executable, "-m", "appliance.server", "journal", "--data", str(server.data),
+         "--till", str(till.till_id), "--json"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert isinstance(json.loads(done.stdout), list)
+    # the till's sales, in seq order, each as the server keeps it in its journal
+    said = json.loads(done.stdout)
+    assert [(r["seq"], r["sale_id"]) for r in said] == [(r["seq"], r["sale_id"]) for r in sent]
+    assert said == _journal(server, till.till_id)

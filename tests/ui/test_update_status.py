@@ -19,6 +19,9 @@ def test_a_rolled_back_update_is_on_the_status_bar_with_its_reason(server, tmp_p
     ui = TillScreen(till)
     try:
         ui.until(lambda: ui.ctl.state.update is not None, 20, "the last update published")
+        # the till's own "online" line comes once it reaches the server: wait for it, so
+        # the update's sentence is the last word on the message line
+        ui.until(lambda: ui.ctl.state.mode == "ONLINE", 20, "online with the server")
         ui.frames(2)
         assert ui.text("status:update") == ""  # it took: nothing to say
         write_status(

@@ -69,3 +69,11 @@ def test_the_business_day_takes_the_offset_off(store, till_id):
         day = conn.execute(select(sales.c.day).where(sales.c.sale_id == rec["sale_id"])).scalar()
         assert day == "2026-11-28"
         assert contiguous_from(conn, till_id, 0) == 1
+
+
+def test_the_clocks_read_the_one_clock_they_are_given(store, till_id):
+    """No `now` given: the server's clock (appliance.domain.clock) is the one read,
+    so a test or a replay sets it in one place."""
+    clocks = TillClocks(store, clock=lambda: NOW)
+    assert clocks.observe(till_id, NOW + timedelta(minutes=5)) == 300
+    assert _events(store, till_id)[-1]["server_time"] == NOW.isoformat()

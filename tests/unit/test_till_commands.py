@@ -17,8 +17,11 @@ def test_every_command_has_its_arguments_model():
     ("cmd", "args", "seen"),
     [
         ("login", {"cashier": "c1", "pin": 1234}, {"cashier": "c1", "pin": 1234}),
-        ("scan", {"code": "376"}, {"code": "376", "quantity": 1}),
-        ("scan", {"code": "376", "quantity": None}, {"code": "376", "quantity": 1}),
+        ("scan", {"code": "376"}, {"code": "376", "quantity": 1, "request": None}),
+        ("scan", {"code": "376", "quantity": None}, {"code": "376", "quantity": 1,
+                                                     "request": None}),
+        ("scan", {"code": "376", "request": "pos-1"}, {"code": "376", "quantity": 1,
+                                                       "request": "pos-1"}),
         ("discount", {"percent": 12.5}, {"line": None, "cents": None, "percent": 12.5}),
         ("pay", {"method": "cash"}, {"method": "cash", "amount": None, "payments": None}),
         ("answer", {"answer": "yes"}, {"question": None, "answer": "yes"}),
