@@ -22,6 +22,7 @@ __all__ = [
     "approval",
     "discount_needs_approval",
     "find_manager",
+    "manager_approves",
     "price_needs_approval",
     "rules_from",
     "void_needs_approval",
@@ -134,6 +135,14 @@ def find_manager(cashiers: Mapping[str, Mapping[str, Any]], pin: str) -> str | N
         if stored and verify_pin(str(pin), stored):
             return str(cid)
     return None
+
+
+def manager_approves(row: Mapping[str, Any] | None, pin: str) -> bool:
+    """True when `row` (a cashier of the snapshot) is a manager and `pin` is theirs."""
+    if not row or str(row.get("role") or "") not in MANAGER_ROLES:
+        return False
+    stored = str(row.get("pin_hash") or "")
+    return bool(stored) and verify_pin(str(pin), stored)
 
 
 def approval(action: str, manager_id: str, cashier_id: str, at: str, **what: Any) -> dict:

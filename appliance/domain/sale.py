@@ -124,6 +124,8 @@ class Sale:
     lines: list[Line] = field(default_factory=list)
     sale_discount: int = 0
     payments: list[Payment] = field(default_factory=list)
+    #: the managers' approvals given on this sale (domain.approval.approval)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
 
     # -- lines ---------------------------------------------------------------
     def add_line(self, line: Line) -> int:
@@ -243,6 +245,12 @@ class Sale:
     def clear_payments(self) -> None:
         self.payments.clear()
 
+    def remove_payment(self, index: int) -> Payment:
+        """Take one payment line off (a wrong amount, a card refused after all)."""
+        if not 0 <= index < len(self.payments):
+            raise SaleError("no_such_payment", f"there is no payment {index + 1} on this sale")
+        return self.payments.pop(index)
+
 
 def close_sale(
     sale: Sale,
@@ -286,6 +294,8 @@ def close_sale(
         "clock_behind": clock_behind,
         "prev_hash": prev_hash,
     }
+    if sale.approvals:
+        record["approvals"] = [dict(a) for a in sale.approvals]
     table = getattr(sale, "table", None)  # a table's part (domain.tables.TableSale)
     if table is not None:
         record["table"] = table

@@ -225,6 +225,21 @@ class Revoked(_Doc):
     revoked: bool
 
 
+class TillRules(_Doc):
+    """What needs a manager's PIN at the till, and the PIN settings (a `PUT` changes the
+    ones it names; the next snapshot's meta carries them as `rules`)."""
+
+    discount_percent: int | None = None
+    discount_cents: int | None = None
+    price_cut_cents: int | None = None
+    void_cents: int | None = None
+    cancel_cents: int | None = None
+    pin_tries: int = 5
+    pin_lock_s: int = 30
+    pin_only_login: bool = False
+    card_confirmation: bool = False
+
+
 _MODELS: list[type[BaseModel]] = [
     DeltaFeed,
     DeltaWire,
@@ -257,6 +272,7 @@ _MODELS: list[type[BaseModel]] = [
     Screen,
     SnapshotMeta,
     TillRow,
+    TillRules,
     ZRequest,
 ]
 
@@ -358,6 +374,8 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ),
     ("post", "/tills/{till_id}/revoke"): Op("admin", {200: Revoked}, errors=(404,)),
     ("post", "/snapshot/build"): Op("admin", {201: SnapshotMeta}),
+    ("get", "/till-rules"): Op("admin", {200: TillRules}),
+    ("put", "/till-rules"): Op("admin", {200: TillRules}, TillRules),
     ("get", "/print-jobs"): Op("admin", {200: ("list", PrintJobRow)}),
 }
 

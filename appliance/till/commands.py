@@ -53,23 +53,34 @@ class Add(_Args):
     request: str | None = None
 
 
+class _Approved(_Args):
+    """An edit a manager may have to approve: their id and PIN (domain.approval)."""
+
+    manager: str | int | None = None
+    manager_pin: str | int | None = None
+
+
+class RemovePayment(_Args):
+    index: int
+
+
 class Quantity(_Args):
     line: int
     quantity: int
 
 
-class Price(_Args):
+class Price(_Approved):
     line: int
     cents: int
 
 
-class Discount(_Args):
+class Discount(_Approved):
     line: int | None = None
     cents: int | None = None
     percent: int | float | None = None
 
 
-class Void(_Args):
+class Void(_Approved):
     line: int
 
 
@@ -156,7 +167,8 @@ ARGUMENTS: dict[str, type[_Args]] = {
     "price": Price,
     "discount": Discount,
     "void": Void,
-    "cancel": _NoArgs,
+    "cancel": _Approved,
+    "remove_payment": RemovePayment,
     "pay": Pay,
     "answer": Answer,
     "create_article": NewArticle,

@@ -36,6 +36,8 @@ from appliance.domain import (
 from appliance.protocol.models import Article
 from appliance.system.crash import crash_point
 
+from .approvals import Approver, judge_line_discount, judge_price, judge_sale_discount, judge_void
+from .cancel import cancel_sale, remove_payment
 from .client import NotFound, Rejected, ServerError
 from .eventlog import EventLog
 from .kitchenwatch import follow_job
@@ -91,6 +93,8 @@ class Register:
         #: follow each order the server prints and say what became of it (kitchenwatch)
         self.follow_kitchen = True
         self._pending_action: tuple[str, str, int, Any] | None = None
+        #: the store's thresholds, and the manager's PIN above them (approvals.py)
+        self.approver = Approver(core, journal, now)
 
     @property
     def mode(self) -> Mode:
@@ -243,40 +247,66 @@ class Register:
             kind, key, quantity, request = action
             self._ring(kind, key, quantity, request)
 
-    def _edit(self, change: Any) -> None:
+    def _edit(self, change: Any, judge: Any = None, manager: Any = None) -> None:
+        """Change the sale; `judge(before, after, rules)` says (action, needed, what)
+        when the change may need a manager's approval (given by `manager`)."""
         if self._refusal():
             return
         with self.lock:
             try:
+                ok, given = self.approver.judge(
+                    self.sale, change, judge, manager, self._cashier_id()
+                )
+                if not ok:
+                    return
                 change(self.sale)
+                self.sale.approvals += [given] if given else []
             except SaleError as e:
                 self.error(e.code, e.message)
                 return
             self.core.publish("sale_updated", sale=self.sale_summary())
 
+    def _cashier_id(self) -> str:
+        return str(self.cashier["cashier_id"]) if self.cashier else ""
+
     def set_quantity(self, index: int, quantity: int) -> None:
         self._edit(lambda s: s.set_quantity(int(index), quantity))
 
     def discount(
-        self, index: int | None = None, cents: int | None = None, percent: float | None = None
+        self,
+        index: int | None = None,
+        cents: int | None = None,
+        percent: float | None = None,
+        manager: Any = None,
     ) -> None:
+        """A discount on line `index` or on the sale; above the store's thresholds it
+        needs `manager` ({"manager_id", "pin"})."""
         if index is None:
-            self._edit(lambda s: s.discount_sale(cents=cents, percent=percent))
+            self._edit(lambda s: s.discount_sale(cents=cents, percent=percent),
+                       judge_sale_discount, manager)  # fmt: skip
         else:
-            self._edit(lambda s: s.discount_line(int(index), cents=cents, percent=percent))
+            i = int(index)
+            self._edit(lambda s: s.discount_line(i, cents=cents, percent=percent),
+                       lambda b, a, r: judge_line_discount(i, b, a, r), manager)  # fmt: skip
 
-    def set_price(self, index: int, cents: int) -> None:
-        """The unit price of line `index`, typed on the keypad (weighed goods, free-price
-        articles, a shelf label that differs): `sale_updated`, or `error bad_price`."""
-        self._edit(lambda s: s.set_price(int(index), cents))
+    def set_price(self, index: int, cents: int, manager: Any = None) -> None:
+        """The unit price of line `index`, typed on the keypad (weighed goods, a free
+        price, a shelf label): `sale_updated`, or `error bad_price` (or manager_needed)."""
+        i = int(index)
+        self._edit(lambda s: s.set_price(i, cents), lambda b, a, r: judge_price(i, b, a, r),
+                   manager)  # fmt: skip
 
-    def void(self, index: int) -> None:
-        self._edit(lambda s: s.void_line(int(index)))
+    def void(self, index: int, manager: Any = None) -> None:
+        i = int(index)
+        self._edit(lambda s: s.void_line(i), lambda b, a, r: judge_void(i, b, r), manager)
 
-    def cancel(self) -> None:
-        with self.lock:
-            self.sale = Sale()
-            self.core.publish("sale_cancelled", sale=self.sale_summary())
+    def cancel(self, manager: Any = None) -> None:
+        """Cancel the open sale (journaled; a manager above the store's threshold or
+        after a payment line): cancel.py."""
+        cancel_sale(self, manager)
+
+    def remove_payment(self, index: int) -> None:
+        remove_payment(self, index)
 
     # -- paying ------------------------------------------------------------------
     def pay(

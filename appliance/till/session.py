@@ -381,19 +381,26 @@ class Till:
     def set_quantity(self, index: int, quantity: int) -> None:
         self.register.set_quantity(index, quantity)
 
-    def set_price(self, index: int, cents: int) -> None:
-        self.register.set_price(index, cents)
+    def set_price(self, index: int, cents: int, manager: Any = None) -> None:
+        self.register.set_price(index, cents, manager)
 
     def discount(
-        self, index: int | None = None, cents: int | None = None, percent: float | None = None
+        self,
+        index: int | None = None,
+        cents: int | None = None,
+        percent: float | None = None,
+        manager: Any = None,
     ) -> None:
-        self.register.discount(index, cents=cents, percent=percent)
+        self.register.discount(index, cents=cents, percent=percent, manager=manager)
 
-    def void(self, index: int) -> None:
-        self.register.void(index)
+    def void(self, index: int, manager: Any = None) -> None:
+        self.register.void(index, manager)
 
-    def cancel(self) -> None:
-        self.register.cancel()
+    def cancel(self, manager: Any = None) -> None:
+        self.register.cancel(manager)
+
+    def remove_payment(self, index: int) -> None:
+        self.register.remove_payment(index)
 
     def pay(
         self,

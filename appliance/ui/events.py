@@ -348,6 +348,10 @@ class ScreenEvents:
             st.sale = ev["sale"]
             self._refresh("sale", "payment")
         text = describe_error(ev)
+        if code == "manager_needed" and self.view is not None:
+            self.view.manager_dialog(str(ev.get("action") or ""))
+            self._say(text, "warning")
+            return
         if request is not None and request == self._article_request and self.view is not None:
             self.view.article_result(False, text)
         self._say(text, "error")

@@ -158,6 +158,12 @@ def describe_error(event: dict[str, Any]) -> str:
         "bad_price": _("A price is an amount from 0 to 100,000 €."),
         "bad_discount": _("A discount is between 0 and what it reduces."),
         "no_such_line": _("Choose a line of the ticket first."),
+        "no_such_payment": _("Choose a payment line first."),
+        "manager_needed": _("A manager must approve this."),
+        "manager_refused": _("Not a manager's PIN: nothing was changed."),
+        "cancel_not_recorded": _(
+            "The cancel could not be recorded on this till: the sale stays. Call support."
+        ),
         "payment_started": _("A payment was taken: the lines cannot change any more."),
         "empty_sale": _("The ticket is empty."),
         "already_paid": _("This sale is already paid."),

@@ -1,0 +1,103 @@
+"""A manager's approval by touch on the real screens, against the real store server
+(the demo store: above 20 % of discount, a void above 10.00, a cancel after a payment
+line, a manager is asked): the manager dialog, a wrong PIN, the right one."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.driver import TillScreen, enrolled_till
+
+pytestmark = pytest.mark.timeout(110)
+
+DISH = "A104"  # Plat du jour, 12.50
+
+
+def ring(ui: TillScreen, article: str) -> None:
+    screens = ui.till.catalogue.screens
+    page = next(
+        i for i, p in enumerate(screens) if any(b["article_id"] == article for b in p["buttons"])
+    )
+    ui.touch(f"tab:{page}")
+    ui.touch(f"product:{article}")
+    ui.idle()
+
+
+def test_a_big_discount_waits_for_a_manager_pin_typed_on_the_till(server, tmp_path):
+    till = enrolled_till(server, tmp_path / "till")
+    ui = TillScreen(till)
+    try:
+        ui.until(lambda: ui.ctl.state.mode == "ONLINE", 20, "online")
+        ui.login("c1", "1234")
+        ring(ui, DISH)
+        ui.ctl.select(0)
+        ui.touch("sale:line_discount")
+        ui.touch("discount:kind:percent")
+        ui.type("discount:key", "50")
+        ui.touch("discount:apply")
+        ui.idle()
+        assert ui.has("manager") and ui.text("manager:why") == "This discount needs a manager."
+        assert ui.ctl.state.sale["lines"][0]["discount"] == 0
+        # the cashier's own PIN approves nothing
+        assert not ui.has("manager:c1")
+        ui.touch("manager:m1")
+        ui.type("mpin", "1234")
+        ui.touch("manager:ok")
+        ui.idle()
+        assert not ui.has("manager")
+        assert ui.text("message") == "Not a manager's PIN: nothing was changed."
+        assert ui.ctl.state.sale["lines"][0]["discount"] == 0
+        # again, with the manager's PIN
+        ui.touch("sale:line_discount")
+        ui.touch("discount:kind:percent")
+        ui.type("discount:key", "50")
+        ui.touch("discount:apply")
+        ui.idle()
+        ui.touch("manager:m1")
+        ui.type("mpin", "9876")
+        ui.touch("manager:ok")
+        ui.idle()
+        assert ui.ctl.state.sale["lines"][0]["discount"] == 625
+        ui.touch("sale:pay")
+        ui.touch("pay:card")
+        record = ui.event("sale_closed")["record"]
+        assert [(a["action"], a["manager_id"]) for a in record["approvals"]] == [("discount", "m1")]
+    finally:
+        ui.close()
+
+
+def test_cancel_asks_and_after_a_payment_line_needs_a_manager(server, tmp_path):
+    till = enrolled_till(server, tmp_path / "till")
+    ui = TillScreen(till)
+    try:
+        ui.until(lambda: ui.ctl.state.mode == "ONLINE", 20, "online")
+        ui.login("c1", "1234")
+        ring(ui, DISH)
+        ui.touch("sale:cancel")  # a question first: "No" keeps the sale
+        assert ui.has("cancel") and ui.text("cancel:text") == "Its line goes."
+        ui.touch("cancel:no")
+        ui.idle()
+        assert len(ui.ctl.state.sale["lines"]) == 1
+        # 5.00 in cash, then back to the sale and cancel: a manager
+        ui.touch("sale:pay")
+        ui.type("paykey", "5")
+        ui.touch("pay:cash")
+        ui.idle()
+        assert ui.ctl.state.sale["paid"] == 500
+        ui.touch("pay:back")
+        ui.touch("sale:cancel")
+        assert "€5.00 was paid" in ui.text("cancel:text")
+        ui.touch("cancel:yes")
+        ui.idle()
+        assert ui.has("manager") and ui.text("manager:why").startswith("Cancelling")
+        ui.touch("manager:m1")
+        ui.type("mpin", "9876")
+        ui.touch("manager:ok")
+        cancelled = ui.event("sale_cancelled", journaled=True)
+        assert cancelled["paid"] == 500 and cancelled["approval"]["manager_id"] == "m1"
+        assert ui.ctl.state.sale["lines"] == [] and ui.ctl.state.sale["paid"] == 0
+        kept = [e for e in till.events.all() if e["type"] == "sale_cancelled"]
+        assert [e["event_id"] for e in kept] == [cancelled["event_id"]]
+        assert kept[0]["data"]["payments"] == [{"method": "cash", "amount": 500}]
+    finally:
+        ui.close()
