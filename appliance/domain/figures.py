@@ -18,10 +18,14 @@ from .sale import PAYMENT_METHODS
 __all__ = ["day_figures"]
 
 
-def day_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def day_figures(
+    records: Iterable[Mapping[str, Any]], cancels: Iterable[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
     """Count, total, discounts, voucher excess, modes, per till (sales, total, first and
     last seq), per payment method (amount, count) and per VAT rate (gross, net, vat) of
-    `records`, the sales of one day (the caller chooses which)."""
+    `records`, the sales of one day (the caller chooses which); and `cancelled`, the
+    sales cancelled before they closed (`cancels`: the data of their `sale_cancelled`
+    journal events): how many, their total, what had been paid and was given back."""
     per_till: dict[int, dict[str, Any]] = {}
     pay = {m: {"method": m, "amount": 0, "count": 0} for m in PAYMENT_METHODS}
     vat: dict[int, dict[str, int]] = {}
@@ -54,6 +58,11 @@ def day_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             slot = vat.setdefault(v["vat_bp"], {"gross": 0, "net": 0, "vat": 0})
             for k in ("gross", "net", "vat"):
                 slot[k] += v[k]
+    cancelled = {"count": 0, "total": 0, "paid": 0}
+    for c in cancels:
+        cancelled["count"] += 1
+        cancelled["total"] += int(c.get("total") or 0)
+        cancelled["paid"] += int(c.get("paid") or 0)
     return {
         "sales": count,
         "total": total,
@@ -63,4 +72,5 @@ def day_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "tills": [per_till[k] for k in sorted(per_till)],
         "payments": [p for p in pay.values() if p["count"]],
         "vat": [{"vat_bp": bp, **vat[bp]} for bp in sorted(vat, reverse=True)],
+        "cancelled": cancelled,
     }

@@ -173,6 +173,8 @@ class ReportFigures(_Doc):
     payments: list[dict[str, Any]]
     vat: list[dict[str, Any]]
     pending: list[str]
+    #: the sales cancelled before they closed: count, total, paid (given back)
+    cancelled: dict[str, int] = {}
 
 
 class ZRequest(_Doc):

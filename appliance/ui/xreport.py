@@ -28,7 +28,11 @@ def _zone(name: Any) -> Any:
 
 
 def report_from_records(
-    records: list[dict[str, Any]], day: date, zone: Any = UTC, pending: int = 0
+    records: list[dict[str, Any]],
+    day: date,
+    zone: Any = UTC,
+    pending: int = 0,
+    events: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
     """Count, total, amounts per payment method and per VAT rate of the sales closed on
     `day` (in `zone`), by the domain's one rule (`domain.figures`, the server's reports
@@ -42,7 +46,15 @@ def report_from_records(
             continue
         if closed.date() == day:
             today.append(r)
-    f = day_figures(today)
+    cancels = []
+    for e in events:  # the till's journal: the sales cancelled that day
+        try:
+            at = datetime.fromisoformat(str(e["at"])).astimezone(zone)
+        except (KeyError, ValueError):
+            continue
+        if e.get("type") == "sale_cancelled" and at.date() == day:
+            cancels.append(e.get("data") or {})
+    f = day_figures(today, cancels)
     seqs = f["tills"]
     return {
         "day": day.isoformat(),
@@ -55,6 +67,7 @@ def report_from_records(
         "voucher_excess": f["voucher_excess"],
         "by_vat": f["vat"],
         "pending": pending,
+        "cancelled": f["cancelled"],
     }
 
 
@@ -71,6 +84,8 @@ def x_report(till: Any, now: datetime | None = None) -> dict[str, Any]:
     zone = _zone((getattr(cat, "store", None) or {}).get("timezone") if cat else None)
     today = (now or datetime.now(UTC)).astimezone(zone).date()
     box = till.outbox
-    report = report_from_records(box.sales(), today, zone, box.pending_count)
+    journal = getattr(till, "events", None)
+    events = journal.all() if journal is not None else []
+    report = report_from_records(box.sales(), today, zone, box.pending_count, events)
     report["till_id"] = getattr(till, "till_id", None)
     return report

@@ -6,11 +6,13 @@ manager's id and PIN; who approved is in the sale's record on the server."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from appliance.demo_printers import NO_PRINTERS
+from appliance.domain import format_cents
 from appliance.processes import ServerProcess, TillProcess, autonome
 
 pytestmark = pytest.mark.timeout(240)
@@ -135,3 +137,44 @@ def test_autonomous_the_manager_pin_is_checked_against_the_snapshot(till, server
     record = till.wait_event("sale_closed")["record"]
     assert record["mode"] == "autonomous"
     assert [(a["action"], a["manager_id"]) for a in record["approvals"]] == [("discount", "m1")]
+
+
+def test_a_cancel_after_a_payment_reaches_the_server_once_and_counts_in_x_and_z(till, server):
+    till.send("add", article_id=DISH)
+    till.wait_event("line_added")
+    till.send("pay", method="cash", amount=500)
+    assert till.wait_event("sale_updated")["sale"]["paid"] == 500
+    till.send("cancel")
+    assert till.wait_event("error", code="manager_needed")["action"] == "cancel"
+    till.send("cancel", manager="m1", manager_pin="9876")
+    done = till.wait_event("sale_cancelled", journaled=True)
+    assert done["total"] == 1250 and done["paid"] == 500
+    # an empty sale cancelled is no record
+    till.send("cancel")
+    assert till.wait_event("sale_cancelled")["journaled"] is False
+    # a sale closed after it, so that the day has both
+    till.send("add", article_id=COFFEE)
+    till.wait_event("line_added")
+    till.send("pay", method="card")
+    till.wait_event("sale_closed")
+
+    def x():
+        return server.api("GET", "/api/v1/reports/x").json()
+
+    deadline = time.monotonic() + 30
+    while x()["cancelled"]["count"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    report = x()
+    assert report["cancelled"] == {"count": 1, "total": 1250, "paid": 500}
+    assert report["sales"] == 1 and report["total"] == 150
+    # the till sends its journal again (a server restored from a backup): still once
+    till.quit()
+    (till.data / "events.sent").write_text("0\n")
+    till.start(server.url)
+    till.wait_event("mode", mode="ONLINE", timeout=30)
+    time.sleep(2)
+    assert x()["cancelled"]["count"] == 1
+    z = server.api("POST", "/api/v1/reports/z", json={}).json()
+    assert z["cancelled"] == {"count": 1, "total": 1250, "paid": 500}
+    text = autonome("server", "report", "x", "--data", str(server.data))
+    assert f"cancelled sales: 1, {format_cents(1250)} (paid back {format_cents(500)})" in text

@@ -83,7 +83,17 @@ def test_cancel_asks_and_after_a_payment_line_needs_a_manager(server, tmp_path):
         ui.type("paykey", "5")
         ui.touch("pay:cash")
         ui.idle()
-        assert ui.ctl.state.sale["paid"] == 500
+        ui.type("paykey", "2")
+        ui.touch("pay:cash")
+        ui.idle()
+        assert ui.ctl.state.sale["paid"] == 700 and ui.has("payment:remove:1")
+        # a payment line taken by mistake comes off alone
+        ui.touch("payment:remove:1")
+        ui.idle()
+        assert ui.ctl.state.sale["paid"] == 500 and not ui.has("payment:remove:1")
+        assert ui.text("payment:0") == "Cash: €5.00"
+        removed = [e["data"] for e in till.events.all() if e["type"] == "payment_removed"]
+        assert removed == [{"cashier_id": "c1", "method": "cash", "amount": 200}]
         ui.touch("pay:back")
         ui.touch("sale:cancel")
         assert "€5.00 was paid" in ui.text("cancel:text")
@@ -99,5 +109,11 @@ def test_cancel_asks_and_after_a_payment_line_needs_a_manager(server, tmp_path):
         kept = [e for e in till.events.all() if e["type"] == "sale_cancelled"]
         assert [e["event_id"] for e in kept] == [cancelled["event_id"]]
         assert kept[0]["data"]["payments"] == [{"method": "cash", "amount": 500}]
+        # the till's X report counts it
+        ui.touch("fn:logout")
+        ui.login("m1", "9876")
+        ui.touch("fn:xreport")
+        ui.until(lambda: ui.has("xreport:body"), 10, "the X report")
+        assert "Cancelled sales: 1, €12.50" in ui.text("xreport:body")
     finally:
         ui.close()
