@@ -36,7 +36,8 @@ class _NoArgs(_Args):
 
 
 class Login(_Args):
-    cashier: str | int
+    #: left out: the PIN alone finds the cashier (the store's `pin_only_login`)
+    cashier: str | int = ""
     pin: str | int
 
 

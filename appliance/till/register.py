@@ -31,7 +31,6 @@ from appliance.domain import (
     SaleError,
     close_sale,
     monotonic_closed_at,
-    verify_pin,
 )
 from appliance.protocol.models import Article
 from appliance.system.crash import crash_point
@@ -43,6 +42,7 @@ from .eventlog import EventLog
 from .kitchenwatch import follow_job
 from .modes import ASKING_MODES, SERVER_MODES, Mode
 from .outbox import Outbox, OutboxWriteError
+from .pinguard import PinGuard
 from .ports import Api, Core, Lost
 
 __all__ = ["NO_ARTICLE_CREATION", "PRINTERS_OUT_OF_REACH", "Register"]
@@ -95,6 +95,8 @@ class Register:
         self._pending_action: tuple[str, str, int, Any] | None = None
         #: the store's thresholds, and the manager's PIN above them (approvals.py)
         self.approver = Approver(core, journal, now)
+        #: the wrong-PIN lockout (its file beside the outbox) and PIN-only login
+        self.pin_guard = PinGuard(getattr(outbox, "dir", None))
 
     @property
     def mode(self) -> Mode:
@@ -115,13 +117,11 @@ class Register:
         if cat is None:
             self.error("no_snapshot", "no store snapshot on this till yet: cashiers unknown")
             return False
-        row = cat.cashier(str(cashier_id))
-        stored = (row or {}).get("pin_hash") or (row or {}).get("pin") or ""
-        if row is None or not verify_pin(str(pin), str(stored)):
-            self.error("bad_login", "unknown cashier or wrong PIN")
+        who = self.pin_guard.login(self, str(cashier_id or ""), str(pin))
+        if who is None:
             return False
         with self.lock:
-            self.cashier = {"cashier_id": str(cashier_id), "name": row.get("name", "")}
+            self.cashier = who
             self.core.publish("logged_in", **self.cashier)
         return True
 

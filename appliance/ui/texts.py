@@ -147,6 +147,10 @@ def describe_error(event: dict[str, Any]) -> str:
         return table
     texts = {
         "bad_login": _("Wrong PIN, or unknown cashier."),
+        "pin_locked": _("Too many wrong PINs: wait {s} s before the next try.").format(
+            s=event.get("wait_s", "")
+        ),
+        "pin_ambiguous": _("This PIN is not one cashier's: touch your name."),
         "not_logged_in": _("Log in first."),
         "not_ready": _("Looking for the store server, one moment."),
         "question_pending": _("Answer the question first."),

@@ -178,3 +178,32 @@ def test_a_cancel_after_a_payment_reaches_the_server_once_and_counts_in_x_and_z(
     assert z["cancelled"] == {"count": 1, "total": 1250, "paid": 500}
     text = autonome("server", "report", "x", "--data", str(server.data))
     assert f"cancelled sales: 1, {format_cents(1250)} (paid back {format_cents(500)})" in text
+
+
+def test_wrong_pins_lock_the_login_across_a_restart_and_the_pin_alone_logs_in(tmp_path, server):
+    rules = {"pin_tries": 2, "pin_lock_s": 60, "pin_only_login": True}
+    server.api("PUT", "/api/v1/till-rules", json=rules).raise_for_status()
+    server.api("POST", "/api/v1/snapshot/build").raise_for_status()
+    t = TillProcess(tmp_path / "till", "till 1")
+    t.enroll(server.enrolment_code("till 1"), server.url)
+    t.start(server.url)
+    try:
+        t.wait_event("mode", mode="ONLINE", timeout=30)
+        # the PIN alone finds the cashier
+        t.send("login", pin="1234")
+        assert t.wait_event("logged_in")["cashier_id"] == "c1"
+        t.send("logout")
+        t.send("login", cashier="c1", pin="1111")
+        t.wait_event("error", code="bad_login")
+        t.send("login", pin="2222")  # the second wrong PIN in a row: the till waits
+        assert t.wait_event("error", code="pin_locked")["wait_s"] == 60
+        t.send("login", cashier="c1", pin="1234")  # even the right one
+        t.wait_event("error", code="pin_locked")
+        t.quit()
+        assert (t.data / "pinlock.json").exists()
+        t.start(server.url)  # a restart gives no tries back
+        t.wait_event("mode", mode="ONLINE", timeout=30)
+        t.send("login", cashier="c1", pin="1234")
+        assert 0 < t.wait_event("error", code="pin_locked")["wait_s"] <= 60
+    finally:
+        t.quit()

@@ -117,3 +117,34 @@ def test_cancel_asks_and_after_a_payment_line_needs_a_manager(server, tmp_path):
         assert "Cancelled sales: 1, €12.50" in ui.text("xreport:body")
     finally:
         ui.close()
+
+
+def test_wrong_pins_lock_the_login_said_in_french_and_the_pin_alone_logs_in(server, tmp_path):
+    rules = {"pin_tries": 2, "pin_lock_s": 30, "pin_only_login": True}
+    server.api("PUT", "/api/v1/till-rules", json=rules).raise_for_status()
+    server.api("POST", "/api/v1/snapshot/build").raise_for_status()
+    till = enrolled_till(server, tmp_path / "till")
+    ui = TillScreen(till, lang="fr")
+    try:
+        ui.until(lambda: ui.ctl.state.mode == "ONLINE" and ui.has("cashier:c1"), 20)
+        assert ui.text("login:hint") == "Tapez votre code (ou touchez d'abord votre nom)."
+        for pin in ("1111", "2222"):
+            ui.type("pin", pin)
+            ui.touch("login:ok")
+            ui.idle()
+        assert ui.text("message") == (
+            "Trop de codes erronés : attendez 30 s avant le prochain essai."
+        )
+        ui.type("pin", "1234")  # the right PIN waits too
+        ui.touch("login:ok")
+        ui.idle()
+        assert ui.screen() == "login" and "attendez" in ui.text("message")
+        # the wait over (the lock's file says when it ends), the PIN alone logs in
+        lock = till.register.pin_guard
+        lock.state.locked_until = 0
+        ui.type("pin", "1234")
+        ui.touch("login:ok")
+        ui.until(lambda: ui.screen() == "sale", 20, "the sale screen")
+        assert ui.ctl.state.cashier["cashier_id"] == "c1"
+    finally:
+        ui.close()
