@@ -59,9 +59,15 @@ class Rules:
     pin_only_login: bool = False
     #: a card payment waits for the cashier to say what the terminal answered
     card_confirmation: bool = False
+    #: the VAT of a line eaten in, by the article's own rate (taken away): {550: 1000},
+    #: food at 5.5 % taken away is at 10 % eaten in; a rate left out is the same both ways
+    eat_in_vat: dict[int, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.eat_in_vat is not None:  # JSON's keys are texts
+            out["eat_in_vat"] = {str(k): v for k, v in sorted(self.eat_in_vat.items())}
+        return out
 
 
 _BOOLS = ("pin_only_login", "card_confirmation")
@@ -81,6 +87,9 @@ def rules_from(raw: Any) -> Rules:
         raise RulesError(f"unknown till setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
     clean: dict[str, Any] = {}
     for key, value in raw.items():
+        if key == "eat_in_vat":
+            clean[key] = _rates(value)
+            continue
         if key in _BOOLS:
             if not isinstance(value, bool):
                 raise RulesError(f"{key}: true or false, not {value!r}")
@@ -96,6 +105,25 @@ def rules_from(raw: Any) -> Rules:
             raise RulesError(f"{key}: between {low} and {high}, not {value}")
         clean[key] = value
     return Rules(**clean)
+
+
+def _rates(value: Any) -> dict[int, int] | None:
+    """{take-away rate (the article's): eat-in rate}, both in basis points (1000 is 10 %)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise RulesError('eat_in_vat: an object of rates, like {"550": 1000}')
+    out: dict[int, int] = {}
+    for k, v in value.items():
+        try:
+            bp = int(k)
+        except (TypeError, ValueError):
+            raise RulesError(f"eat_in_vat: {k!r} is not a rate in basis points") from None
+        ok = isinstance(v, int) and not isinstance(v, bool)
+        if not (0 <= bp <= 10_000 and ok and 0 <= v <= 10_000):
+            raise RulesError(f"eat_in_vat: {k}: {v!r} is not a rate from 0 to 10000")
+        out[bp] = v
+    return out
 
 
 def discount_needs_approval(rules: Rules, base: int, amount: int) -> bool:

@@ -30,11 +30,12 @@ def day_figures(
     pay = {m: {"method": m, "amount": 0, "count": 0} for m in PAYMENT_METHODS}
     vat: dict[int, dict[str, int]] = {}
     modes = {"online": 0, "autonomous": 0}
-    count = total = discounts = voucher_excess = 0
+    count = total = discounts = voucher_excess = eat_in = 0
     for rec in records:
         if rec.get("kind", "sale") != "sale":
             continue
         count += 1
+        eat_in += 1 if rec.get("eat_in") else 0
         total += rec["total"]
         voucher_excess += rec.get("voucher_excess", 0)
         discounts += rec.get("sale_discount", 0) + sum(
@@ -73,4 +74,5 @@ def day_figures(
         "payments": [p for p in pay.values() if p["count"]],
         "vat": [{"vat_bp": bp, **vat[bp]} for bp in sorted(vat, reverse=True)],
         "cancelled": cancelled,
+        "eat_in": eat_in,
     }

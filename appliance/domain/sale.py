@@ -45,6 +45,8 @@ class Line:
     vat_bp: int
     category: str = ""
     discount: int = 0
+    #: the article's own rate (taken away), when a sale eaten in changed `vat_bp`
+    own_vat_bp: int | None = None
 
     def __post_init__(self) -> None:
         if self.unit_price < 0:
@@ -66,6 +68,7 @@ class Line:
             "vat_bp": self.vat_bp,
             "category": self.category,
             "discount": self.discount,
+            **({} if self.own_vat_bp is None else {"own_vat_bp": self.own_vat_bp}),
         }
 
 
@@ -126,13 +129,32 @@ class Sale:
     payments: list[Payment] = field(default_factory=list)
     #: the managers' approvals given on this sale (domain.approval.approval)
     approvals: list[dict[str, Any]] = field(default_factory=list)
+    #: eaten in rather than taken away: each line's VAT follows (`eat_in_vat`: the
+    #: eat-in rate of each article's own rate, the store's rule)
+    eat_in: bool = False
+    eat_in_vat: dict[int, int] = field(default_factory=dict)
 
     # -- lines ---------------------------------------------------------------
     def add_line(self, line: Line) -> int:
         self._check_open()
         self.lines.append(line)
+        self._rate(line)
         self._clamp_discount()
         return len(self.lines) - 1
+
+    def set_eat_in(self, on: bool, rates: dict[int, int] | None = None) -> None:
+        """Eaten in or taken away: every line's VAT follows (`rates`: the article's own
+        rate -> the rate eaten in)."""
+        self._check_open()
+        self.eat_in = bool(on)
+        self.eat_in_vat = dict(rates or {})
+        for line in self.lines:
+            self._rate(line)
+
+    def _rate(self, line: Line) -> None:
+        own = line.vat_bp if line.own_vat_bp is None else line.own_vat_bp
+        rate = self.eat_in_vat.get(own, own) if self.eat_in else own
+        line.vat_bp, line.own_vat_bp = rate, (None if rate == own else own)
 
     def _line(self, index: int) -> Line:
         if not 0 <= index < len(self.lines):
@@ -294,6 +316,8 @@ def close_sale(
         "clock_behind": clock_behind,
         "prev_hash": prev_hash,
     }
+    if sale.eat_in:
+        record["eat_in"] = True
     if sale.approvals:
         record["approvals"] = [dict(a) for a in sale.approvals]
     table = getattr(sale, "table", None)  # a table's part (domain.tables.TableSale)

@@ -240,6 +240,7 @@ class TillRules(_Doc):
     pin_lock_s: int = 30
     pin_only_login: bool = False
     card_confirmation: bool = False
+    eat_in_vat: dict[str, int] | None = None
 
 
 _MODELS: list[type[BaseModel]] = [

@@ -22,13 +22,15 @@ RULES_KEY = "till_rules"
 
 #: the demo store's thresholds: above 20 % or 10.00 of discount, a price cut of more than
 #: 2.00, a void of a line above 10.00, a cancel of a sale above 20.00 (or any with a
-#: payment taken), a manager is asked
+#: payment taken), a manager is asked; a line at 5.5 % taken away is at 10 % eaten in
 DEMO_RULES: dict[str, Any] = {
     "discount_percent": 20,
     "discount_cents": 1000,
     "price_cut_cents": 200,
     "void_cents": 1000,
     "cancel_cents": 2000,
+    # France: food and soft drinks at 5.5 % taken away are at 10 % eaten in
+    "eat_in_vat": {"550": 1000},
 }
 
 

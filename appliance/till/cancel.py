@@ -1,4 +1,4 @@
-"""A sale cancelled before it closed, and a payment line taken off.
+"""A sale cancelled before it closed, a payment line taken off, the open sale's summary.
 
 Every cancel of a sale with lines or payments is a `sale_cancelled` event of the
 till's journal, written durably (fsync) before the cancel is said, then sent to the
@@ -17,7 +17,7 @@ from appliance.domain.approval import cancel_needs_approval
 
 from .linelog import LogWriteError
 
-__all__ = ["cancel_sale", "remove_payment"]
+__all__ = ["cancel_sale", "remove_payment", "sale_summary"]
 
 
 def cancel_sale(reg: Any, manager: Any = None) -> bool:
@@ -85,3 +85,17 @@ def remove_payment(reg: Any, index: Any) -> bool:
                            **gone.as_dict())  # fmt: skip
         reg.core.publish("sale_updated", sale=reg.sale_summary())
     return True
+
+
+def sale_summary(s: Sale) -> dict[str, Any]:
+    """The open sale as the screens show it (`sale_updated`'s `sale`)."""
+    return {
+        "lines": [{"index": i, **ln.as_dict(), "gross": ln.gross} for i, ln in enumerate(s.lines)],
+        "sale_discount": s.sale_discount,
+        "total": s.total,
+        "paid": s.paid,
+        "due": s.due,
+        "payments": [p.as_dict() for p in s.payments],
+        "eat_in": s.eat_in,
+        "vat": [v.as_dict() for v in s.vat_breakdown()],
+    }

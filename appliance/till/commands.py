@@ -61,6 +61,10 @@ class _Approved(_Args):
     manager_pin: str | int | None = None
 
 
+class EatIn(_Args):
+    on: bool
+
+
 class RemovePayment(_Args):
     index: int
 
@@ -170,6 +174,7 @@ ARGUMENTS: dict[str, type[_Args]] = {
     "void": Void,
     "cancel": _Approved,
     "remove_payment": RemovePayment,
+    "eat_in": EatIn,
     "pay": Pay,
     "answer": Answer,
     "create_article": NewArticle,

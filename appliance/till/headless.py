@@ -56,6 +56,7 @@ COMMANDS: dict[str, Callable[[Till, Any], Any]] = {
     "void": lambda t, a: t.void(a.line, _manager(a)),
     "cancel": lambda t, a: t.cancel(_manager(a)),
     "remove_payment": lambda t, a: t.remove_payment(a.index),
+    "eat_in": lambda t, a: t.set_eat_in(a.on),
     "pay": _pay,
     "answer": lambda t, a: t.answer(a.question, a.answer),
     "create_article": lambda t, a: t.create_article(dict(a.article)),

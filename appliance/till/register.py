@@ -36,7 +36,7 @@ from appliance.protocol.models import Article
 from appliance.system.crash import crash_point
 
 from .approvals import Approver, judge_line_discount, judge_price, judge_sale_discount, judge_void
-from .cancel import cancel_sale, remove_payment
+from .cancel import cancel_sale, remove_payment, sale_summary
 from .client import NotFound, Rejected, ServerError
 from .eventlog import EventLog
 from .kitchenwatch import follow_job
@@ -308,6 +308,10 @@ class Register:
     def remove_payment(self, index: int) -> None:
         remove_payment(self, index)
 
+    def set_eat_in(self, on: bool) -> None:
+        """Eaten in (`on`) or taken away: each line's VAT follows the store's `eat_in_vat`."""
+        self._edit(lambda s: s.set_eat_in(bool(on), self.approver.rules().eat_in_vat))
+
     # -- paying ------------------------------------------------------------------
     def pay(
         self,
@@ -482,17 +486,7 @@ class Register:
 
     # -- display -----------------------------------------------------------------
     def sale_summary(self) -> dict[str, Any]:
-        s = self.sale
-        return {
-            "lines": [
-                {"index": i, **ln.as_dict(), "gross": ln.gross} for i, ln in enumerate(s.lines)
-            ],
-            "sale_discount": s.sale_discount,
-            "total": s.total,
-            "paid": s.paid,
-            "due": s.due,
-            "payments": [p.as_dict() for p in s.payments],
-        }
+        return sale_summary(self.sale)
 
 
 def _about(request: Any) -> dict[str, Any]:

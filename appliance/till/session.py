@@ -402,6 +402,9 @@ class Till:
     def remove_payment(self, index: int) -> None:
         self.register.remove_payment(index)
 
+    def set_eat_in(self, on: bool) -> None:
+        self.register.set_eat_in(on)
+
     def pay(
         self,
         method: str | None = None,
