@@ -61,6 +61,10 @@ class _Approved(_Args):
     manager_pin: str | int | None = None
 
 
+class CardAnswer(_Args):
+    accepted: bool
+
+
 class EatIn(_Args):
     on: bool
 
@@ -175,6 +179,7 @@ ARGUMENTS: dict[str, type[_Args]] = {
     "cancel": _Approved,
     "remove_payment": RemovePayment,
     "eat_in": EatIn,
+    "card_answer": CardAnswer,
     "pay": Pay,
     "answer": Answer,
     "create_article": NewArticle,

@@ -57,6 +57,7 @@ COMMANDS: dict[str, Callable[[Till, Any], Any]] = {
     "cancel": lambda t, a: t.cancel(_manager(a)),
     "remove_payment": lambda t, a: t.remove_payment(a.index),
     "eat_in": lambda t, a: t.set_eat_in(a.on),
+    "card_answer": lambda t, a: t.card_answer(a.accepted),
     "pay": _pay,
     "answer": lambda t, a: t.answer(a.question, a.answer),
     "create_article": lambda t, a: t.create_article(dict(a.article)),

@@ -1,11 +1,10 @@
 """The register: the sale, the cashier, the lookup chosen by the mode, the outbox append.
 
 `Register(core, api, outbox, journal, ...)` is given the core's door and mode
-(`ports.Core`: it reads the mode, the catalogue and the open question, says
-events and errors, and tells the core `Lost` when a lookup finds no server),
-the connection to the server (`api()`), the `Outbox` (it appends, never
-sends), the journal (`clock_backwards`), the clock, the till's id and the
-lock of the core. It holds the sale on screen and the cashier logged in.
+(`ports.Core`: mode, catalogue, open question, events and errors, `Lost` when a
+lookup finds no server), `api()`, the `Outbox` (it appends, never sends), the
+journal, the clock, the till's id and the core's lock. It holds the sale on
+screen and the cashier logged in; a manager's approvals: approvals.py.
 
 Pay closes the sale into a record (domain.close_sale: next seq, previous hash,
 a time never before the last sale), appends it to the outbox with fsync, and
@@ -35,6 +34,7 @@ from appliance.domain import (
 from appliance.protocol.models import Article
 from appliance.system.crash import crash_point
 
+from . import cardstep
 from .approvals import Approver, judge_line_discount, judge_price, judge_sale_discount, judge_void
 from .cancel import cancel_sale, remove_payment, sale_summary
 from .client import NotFound, Rejected, ServerError
@@ -107,8 +107,8 @@ class Register:
 
     # -- cashier -----------------------------------------------------------------
     def login(self, cashier_id: str, pin: str) -> bool:
-        # A till's first login may come before its first snapshot: fetch it now
-        # (also while the server is still being looked for, when its address is known).
+        # A first login may come before the first snapshot: fetch it (also while the
+        # server is looked for, when its address is known).
         if self.core.catalogue is None and (
             self.mode in SERVER_MODES or (self.mode == Mode.DISCOVERING and self.server_known())
         ):
@@ -308,6 +308,9 @@ class Register:
     def remove_payment(self, index: int) -> None:
         remove_payment(self, index)
 
+    def card_answer(self, accepted: bool) -> dict[str, Any] | None:  # the terminal's
+        return cardstep.answer(self, bool(accepted))
+
     def set_eat_in(self, on: bool) -> None:
         """Eaten in (`on`) or taken away: each line's VAT follows the store's `eat_in_vat`."""
         self._edit(lambda s: s.set_eat_in(bool(on), self.approver.rules().eat_in_vat))
@@ -318,11 +321,14 @@ class Register:
         method: str | None = None,
         amount: int | None = None,
         payments: list[dict[str, Any]] | None = None,
+        confirmed: bool = False,
     ) -> dict[str, Any] | None:
-        """Take one or several payments; close the sale once it is paid."""
+        """Take payments; close the sale once paid (a card may wait: cardstep.py)."""
         if self._refusal():
             return None
         items = payments if payments is not None else [{"method": method, "amount": amount}]
+        if not confirmed and cardstep.hold(self, items):
+            return None
         with self.lock:
             taken: list[Payment] = []
             try:

@@ -405,6 +405,9 @@ class Till:
     def set_eat_in(self, on: bool) -> None:
         self.register.set_eat_in(on)
 
+    def card_answer(self, accepted: bool) -> dict[str, Any] | None:
+        return self.register.card_answer(accepted)
+
     def pay(
         self,
         method: str | None = None,

@@ -242,6 +242,9 @@ class TillController(ScreenEvents):
         self.state.selected = None
         self._approvable(lambda m: self.till.cancel(manager=m))
 
+    def card_answer(self, accepted: bool) -> None:
+        self._submit(lambda: self.till.card_answer(accepted))
+
     def set_eat_in(self, on: bool) -> None:
         self._submit(lambda: self.till.set_eat_in(on))
 

@@ -1,5 +1,6 @@
 """The manager's approval at the till: who approves (the store's managers listed) and
-their PIN on a keypad; and the question before a sale is cancelled."""
+their PIN on a keypad; the question before a sale is cancelled; and what the card
+terminal answered (the store's card confirmation step)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from kivy.uix.gridlayout import GridLayout
 from appliance.domain.approval import MANAGER_ROLES
 
 from .dialogs import Dialog
-from .i18n import N_, _
+from .i18n import N_, _, money
 from .theme import COLOURS, TOUCH
 from .widgets import Keypad, TextLabel, TouchButton
 
-__all__ = ["ACTION_TEXTS", "CancelDialog", "ManagerDialog", "managers"]
+__all__ = ["ACTION_TEXTS", "CancelDialog", "CardDialog", "ManagerDialog", "managers"]
 
 ACTION_TEXTS = {
     "discount": N_("This discount needs a manager."),
@@ -107,6 +108,30 @@ class CancelDialog(Dialog):
         no.bind(on_release=lambda *_: self.dismiss())
         yes = TouchButton(_("Yes, cancel"), tag="cancel:yes", colour=list(COLOURS["danger"]))
         yes.bind(on_release=lambda *_: (self.dismiss(), on_yes()))
+        row.add_widget(no)
+        row.add_widget(yes)
+        self.box.add_widget(row)
+
+
+class CardDialog(Dialog):
+    """ "What did the terminal say?": accepted closes the payment, refused takes nothing."""
+
+    def __init__(self, amount: int, on_answer: Callable[[bool], Any]) -> None:
+        super().__init__(_("Card payment"), size_hint=(0.6, 0.5))
+        self.tag = "card"
+        say = TextLabel(
+            text=_("Type {amount} on the card terminal. What does it say?").format(
+                amount=money(amount)
+            ),
+            font_size=sp(22), color=COLOURS["text"], halign="center",
+        )  # fmt: skip
+        say.tag = "card:text"
+        self.box.add_widget(say)
+        row = BoxLayout(spacing=dp(10), size_hint_y=None, height=dp(TOUCH * 1.4))
+        no = TouchButton(_("Refused"), tag="card:refused", colour=list(COLOURS["danger"]))
+        no.bind(on_release=lambda *_: (self.dismiss(), on_answer(False)))
+        yes = TouchButton(_("Accepted"), tag="card:accepted", colour=list(COLOURS["pay"]))
+        yes.bind(on_release=lambda *_: (self.dismiss(), on_answer(True)))
         row.add_widget(no)
         row.add_widget(yes)
         self.box.add_widget(row)

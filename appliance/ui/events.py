@@ -200,6 +200,16 @@ class ScreenEvents:
             self.view.show_screen("sale")
         self._refresh("sale", "payment")
 
+    def on_card_pending(self, ev: Event) -> None:
+        """The store wants the terminal's answer before a card payment is taken."""
+        if self.view is not None:
+            self.view.card_dialog(int(ev.get("amount") or 0))
+
+    def on_card_refused(self, ev: Event) -> None:
+        self._sale(ev)
+        self._say(_("Card refused: nothing was taken. Choose another payment."), "warning")
+        self._refresh("sale", "payment")
+
     def on_sale_closed(self, ev: Event) -> None:
         st = self.state
         st.last_closed = ev

@@ -20,7 +20,7 @@ from kivy.uix.widget import Widget
 
 from . import i18n
 from .controller import TillController
-from .dialog_manager import CancelDialog, ManagerDialog
+from .dialog_manager import CancelDialog, CardDialog, ManagerDialog
 from .dialogs import (
     ArticleDialog,
     InfoDialog,
@@ -345,3 +345,6 @@ class TillRoot(BoxLayout):
 
     def cancel_dialog(self, text: str) -> None:
         CancelDialog(text, self.ctl.cancel_confirmed).open(animation=False)
+
+    def card_dialog(self, amount: int) -> None:
+        CardDialog(amount, self.ctl.card_answer).open(animation=False)

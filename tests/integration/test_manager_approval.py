@@ -207,3 +207,31 @@ def test_wrong_pins_lock_the_login_across_a_restart_and_the_pin_alone_logs_in(tm
         assert 0 < t.wait_event("error", code="pin_locked")["wait_s"] <= 60
     finally:
         t.quit()
+
+
+def test_a_card_waits_for_the_terminal_and_an_answer_after_a_cancel_takes_nothing(tmp_path, server):
+    server.api("PUT", "/api/v1/till-rules", json={"card_confirmation": True}).raise_for_status()
+    server.api("POST", "/api/v1/snapshot/build").raise_for_status()
+    t = _started(tmp_path, server)
+    try:
+        t.send("add", article_id=COFFEE)
+        t.wait_event("line_added")
+        t.send("pay", method="card")
+        assert t.wait_event("card_pending")["amount"] == 150
+        t.send("cancel")  # the customer leaves: the terminal's late answer takes nothing
+        t.wait_event("sale_cancelled", journaled=True)
+        t.send("card_answer", accepted=True)
+        t.wait_event("error", code="no_card_pending")
+        t.send("add", article_id=COFFEE)
+        t.wait_event("line_added")
+        t.send("pay", method="card")
+        t.wait_event("card_pending")
+        t.send("card_answer", accepted=False)
+        assert t.wait_event("card_refused")["sale"]["paid"] == 0
+        t.send("pay", method="card")
+        t.wait_event("card_pending")
+        t.send("card_answer", accepted=True)
+        record = t.wait_event("sale_closed")["record"]
+        assert record["payments"] == [{"method": "card", "amount": 150}]
+    finally:
+        t.quit()

@@ -148,3 +148,32 @@ def test_wrong_pins_lock_the_login_said_in_french_and_the_pin_alone_logs_in(serv
         assert ui.ctl.state.cashier["cashier_id"] == "c1"
     finally:
         ui.close()
+
+
+def test_a_card_payment_waits_for_what_the_terminal_said(server, tmp_path):
+    server.api("PUT", "/api/v1/till-rules", json={"card_confirmation": True}).raise_for_status()
+    server.api("POST", "/api/v1/snapshot/build").raise_for_status()
+    till = enrolled_till(server, tmp_path / "till")
+    ui = TillScreen(till)
+    try:
+        ui.until(lambda: ui.ctl.state.mode == "ONLINE", 20, "online")
+        ui.login("c1", "1234")
+        ring(ui, DISH)
+        ui.touch("sale:pay")
+        ui.touch("pay:card")
+        ui.idle()
+        assert ui.has("card") and "€12.50" in ui.text("card:text")
+        assert ui.ctl.state.sale["paid"] == 0
+        ui.touch("card:refused")
+        ui.idle()
+        assert not ui.has("card") and ui.screen() == "payment"
+        assert ui.text("message").startswith("Card refused: nothing was taken.")
+        assert ui.ctl.state.sale["paid"] == 0 and ui.ctl.state.last_closed is None
+        assert not [e for e in ui.events if e["event"] == "sale_closed"]
+        ui.touch("pay:card")
+        ui.idle()
+        ui.touch("card:accepted")
+        record = ui.event("sale_closed")["record"]
+        assert record["payments"] == [{"method": "card", "amount": 1250}]
+    finally:
+        ui.close()

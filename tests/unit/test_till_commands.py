@@ -28,6 +28,8 @@ def test_every_command_has_its_arguments_model():
          {"manager": "m1", "manager_pin": 9876, "line": 0}),
         ("cancel", {}, {"manager": None, "manager_pin": None}),
         ("remove_payment", {"index": 0}, {"index": 0}),
+        ("eat_in", {"on": True}, {"on": True}),
+        ("card_answer", {"accepted": False}, {"accepted": False}),
         ("pay", {"method": "cash"}, {"method": "cash", "amount": None, "payments": None}),
         ("answer", {"answer": "yes"}, {"question": None, "answer": "yes"}),
         ("kitchen", {"table": 12}, {"table": 12, "covers": None, "note": None, "lines": None}),
