@@ -15,7 +15,7 @@ USAGE = """usage: autonome COMMAND [ARGS]
 commands:
   server     run the store server (server run), or manage it: init, enroll-code,
              revoke-till, import-csv, pending, report, journal, tills, backup,
-             printers, print-jobs, store
+             printers, print-jobs, floor-plan, tables, store
   snapshot   build the store snapshot now (snapshot build --data DIR)
   till       run a till (till --data DIR: its touchscreen; till --headless --data DIR:
              JSON on stdin/stdout), enrol it (till enroll ...) or check the running

@@ -17,6 +17,7 @@ from bench.figures import BIG_STORE, FIGURES, Figure
 from bench.image import HOW as IMAGE_HOW
 from bench.image import IMAGE_FIGURES
 from bench.office import OFFICE_FIGURES
+from bench.refunds import REFUND_FIGURES
 from bench.tables import TABLE_FIGURES
 from bench.ui import UI_FIGURES
 from bench.update import UPDATE_FIGURES
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             *UI_FIGURES,
             *OFFICE_FIGURES,
             *TABLE_FIGURES,
+            *REFUND_FIGURES,
             *images,
             *UPDATE_FIGURES,
         ]:

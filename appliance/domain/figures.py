@@ -6,6 +6,10 @@ the drawer), every other method at the amount tendered. A meal voucher's excess
 is not given back as change: it stays with the shop, the voucher counts at its
 face value (what the issuer pays back), and the excess is shown apart as
 `voucher_excess`, so the payments add up to the total plus `voucher_excess`.
+
+Refunds (`kind: "refund"`, refund.py) are counted apart, in `refunds`: their
+number, total, what went back per method and per VAT rate; `net_total` is the
+takings less them, and `net_cash` the cash that stayed in the drawer.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from .sale import PAYMENT_METHODS
 
-__all__ = ["day_figures"]
+__all__ = ["day_figures", "refund_figures"]
 
 
 def day_figures(
@@ -31,7 +35,11 @@ def day_figures(
     vat: dict[int, dict[str, int]] = {}
     modes = {"online": 0, "autonomous": 0}
     count = total = discounts = voucher_excess = eat_in = 0
+    refunds: list[Mapping[str, Any]] = []
     for rec in records:
+        if rec.get("kind") == "refund":
+            refunds.append(rec)
+            continue
         if rec.get("kind", "sale") != "sale":
             continue
         count += 1
@@ -64,6 +72,9 @@ def day_figures(
         cancelled["count"] += 1
         cancelled["total"] += int(c.get("total") or 0)
         cancelled["paid"] += int(c.get("paid") or 0)
+    back = refund_figures(refunds)
+    cash_in = pay["cash"]["amount"]
+    cash_out = next((p["amount"] for p in back["payments"] if p["method"] == "cash"), 0)
     return {
         "sales": count,
         "total": total,
@@ -75,4 +86,31 @@ def day_figures(
         "vat": [{"vat_bp": bp, **vat[bp]} for bp in sorted(vat, reverse=True)],
         "cancelled": cancelled,
         "eat_in": eat_in,
+        "refunds": back,
+        "net_total": total - back["total"],
+        "net_cash": cash_in - cash_out,
+    }
+
+
+def refund_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Count, total, per payment method and per VAT rate of refund records."""
+    pay: dict[str, dict[str, Any]] = {}
+    vat: dict[int, dict[str, int]] = {}
+    count = total = 0
+    for rec in records:
+        count += 1
+        total += rec["total"]
+        for p in rec.get("payments", ()):
+            slot = pay.setdefault(p["method"], {"method": p["method"], "amount": 0, "count": 0})
+            slot["amount"] += p["amount"]
+            slot["count"] += 1
+        for v in rec.get("vat", ()):
+            slot = vat.setdefault(v["vat_bp"], {"gross": 0, "net": 0, "vat": 0})
+            for k in ("gross", "net", "vat"):
+                slot[k] += v[k]
+    return {
+        "count": count,
+        "total": total,
+        "payments": [pay[m] for m in sorted(pay)],
+        "vat": [{"vat_bp": bp, **vat[bp]} for bp in sorted(vat, reverse=True)],
     }

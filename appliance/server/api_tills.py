@@ -38,6 +38,7 @@ from .errors import ApiError, parse_json
 from .ingest import Outcome, ingest_batch
 from .print_status import job_view
 from .printing import PrintRefused, reprint, submit_job
+from .refunds import find_ticket
 from .shop import Caller, Shop, any_caller, caller_or_none, shop_of, till
 from .snapshot import latest_snapshot, snapshot_path
 from .storage import MAX_INT, now_iso, till_events
@@ -251,6 +252,32 @@ async def events(till_id: int, request: Request, caller: Caller = Depends(till))
         raise ApiError(413, "batch_too_large", f"send at most {MAX_BATCH} events at a time")
     results = await run_in_threadpool(_store_events, shop_of(request), till_id, items)
     return {"results": results}
+
+
+def _ticket(found: dict[str, Any] | None, name: str) -> dict[str, Any]:
+    if found is None:
+        raise ApiError(404, "unknown_ticket", f"no sale {name} in the store's journal")
+    return found
+
+
+@router.get("/tickets/{till_id}/{seq}")
+def ticket_by_number(
+    request: Request,
+    till_id: int = Path(ge=1, le=MAX_INT),
+    seq: int = Path(ge=1, le=MAX_INT),
+    _: Caller = Depends(till),
+) -> dict[str, Any]:
+    """The sale a receipt's number names, and the refunds made of it (a refund's lookup)."""
+    found = find_ticket(shop_of(request).store, till_id=till_id, seq=seq)
+    return _ticket(found, f"T{till_id}-{seq}")
+
+
+@router.get("/tickets/{sale_id}")
+def ticket_by_code(
+    request: Request, sale_id: str = Path(min_length=1, max_length=64), _: Caller = Depends(till)
+) -> dict[str, Any]:
+    """The sale a receipt's code (its sale id) names, and the refunds made of it."""
+    return _ticket(find_ticket(shop_of(request).store, sale_id=sale_id), sale_id)
 
 
 @router.get("/snapshot")

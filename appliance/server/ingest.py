@@ -32,6 +32,7 @@ from appliance.domain.chain import fast_canonical as _canonical
 from appliance.domain.chain import is_plain as _plain
 from appliance.domain.chain import verify_record_fast as _verify
 from appliance.protocol import SaleRecord
+from appliance.protocol.refund import RefundRecord
 from appliance.system.crash import crash_point
 
 from .gaps import advance_contiguous
@@ -47,6 +48,7 @@ from .ingest_sql import (
     _sales_by_ids,
     _sales_in_ranges,
 )
+from .refunds import RefundCheck
 from .storage import (
     Store,
     integrity_events,
@@ -116,6 +118,7 @@ class _Group:
         self.clock_offsets = clock_offsets or {}
         self.by_id: dict[str, tuple[str, int, int]] = {}  # sale_id -> (body, till, seq)
         self.conflict_keys: set[tuple[str, str]] = set()
+        self.refunds = RefundCheck()  # refunds are checked against their sale
 
 
 class _Batch:
@@ -135,6 +138,7 @@ class _Batch:
         self.new_quarantine: list[dict[str, Any]] = []
         self.new_integrity: list[dict[str, Any]] = []
         self._conflict_keys = group.conflict_keys
+        self.refunds = group.refunds
         self._quarantine_keys: set[str] = set()
 
     # -- judging -------------------------------------------------------------------
@@ -152,8 +156,9 @@ class _Batch:
         claimed_till = _int(item.get("till_id"))
         sale_id = item.get("sale_id") if isinstance(item.get("sale_id"), str) else None
         seq = _int(item.get("seq")) if claimed_till in (None, self.till_id) else None
+        model = RefundRecord if item.get("kind") == "refund" else SaleRecord
         try:
-            rec = SaleRecord.model_validate(item)
+            rec = model.model_validate(item)
         except ValidationError as e:
             return self.keep_quarantined(raw, sale_id, seq, "malformed", _errors(e))
         if rec.till_id != self.till_id:
@@ -178,8 +183,12 @@ class _Batch:
             return self.keep_conflict(rec, raw, "seq_taken", taken[0])
         if not _verify(item, plain):
             return self.keep_bad_hash(rec, raw)
+        if rec.kind == "refund" and (why := self.refunds.refusal(self.conn, item, self.by_id)):
+            return self.keep_quarantined(raw, rec.sale_id, rec.seq, *why)
         self.check_links(rec)
         self.store(rec, raw)
+        if rec.kind == "refund":
+            self.refunds.stored(item)
         return Outcome("stored", rec.sale_id, rec.seq)
 
     def check_links(self, rec: SaleRecord) -> None:
@@ -385,6 +394,8 @@ def _flush(conn: Connection, batches: list[_Batch]) -> None:
             conn.execute(table.insert(), rows)
             for b in batches:
                 getattr(b, attr).clear()
+    if batches:
+        batches[0].refunds.flush(conn)
 
 
 @dataclass(frozen=True)

@@ -303,6 +303,10 @@ class Op:
 
 
 _OBJECT: dict[str, Any] = {"type": "object"}
+_TICKET: dict[str, Any] = {
+    "type": "object",
+    "properties": {"sale": _OBJECT, "refunds": {"type": "array", "items": _OBJECT}},
+}
 
 OPERATIONS: dict[tuple[str, str], Op] = {
     ("get", "/health"): Op(
@@ -362,6 +366,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         errors=(403, 404, 409),
     ),
     ("get", "/printers"): Op("admin", {200: ("list", PrinterRow)}),
+    # a sale a receipt names, and the refunds of it (server/refunds.py)
+    ("get", "/tickets/{till_id}/{seq}"): Op("till", {200: _TICKET}, errors=(404,)),
+    ("get", "/tickets/{sale_id}"): Op("till", {200: _TICKET}, errors=(404,)),
     ("get", "/journal"): Op("any", {200: JournalPage}, errors=(403,)),
     ("get", "/pending"): Op("admin", {200: ("list", PendingTill)}),
     ("get", "/reports/x"): Op("admin", {200: ReportFigures}),
@@ -380,6 +387,15 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("get", "/till-rules"): Op("admin", {200: TillRules}),
     ("put", "/till-rules"): Op("admin", {200: TillRules}, TillRules),
     ("get", "/print-jobs"): Op("admin", {200: ("list", PrintJobRow)}),
+    # the open tables a till holds (docs/architecture.md, "Tables"): a table's bill is
+    # the domain's Tab as JSON (appliance/domain/tables.py), refusals are ErrorBody
+    ("get", "/tables"): Op("any", {200: _OBJECT}),
+    ("get", "/tables/{table_id}"): Op("any", {200: _OBJECT}, errors=(404,)),
+    ("put", "/tables/{table_id}"): Op("till", {200: _OBJECT}, _OBJECT, errors=(409,)),
+    ("post", "/tables/{table_id}/take"): Op("till", {200: _OBJECT}, errors=(404, 409)),
+    ("post", "/tables/{table_id}/paying"): Op("till", {200: _OBJECT}, _OBJECT, errors=(404, 409)),
+    ("post", "/tables/{table_id}/lines"): Op("till", {200: _OBJECT}, _OBJECT, errors=(409,)),
+    ("put", "/floor-plan"): Op("admin", {200: _OBJECT}, _OBJECT),
 }
 
 _DESCRIPTIONS = {

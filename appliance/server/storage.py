@@ -206,6 +206,15 @@ quarantine = Table(
     UniqueConstraint("till_id", "raw_sha256", name="uq_quarantine_raw"),
 )
 
+#: which sale each refund record gives back (the refund is in `sales`, in its till's chain)
+refund_links = Table(
+    "refund_links",
+    metadata,
+    Column("refund_id", String(64), primary_key=True),
+    Column("sale_id", String(64), nullable=False),
+    Index("ix_refund_links_sale", "sale_id"),
+)
+
 integrity_events = Table(
     "integrity_events",
     metadata,

@@ -282,6 +282,12 @@ class ServerClient:
         answer = self._json("POST", f"/print-jobs/{job_id}/reprint", json={})
         return answer if isinstance(answer, dict) else {}
 
+    def ticket(self, *, sale_id: str | None = None, till_id: int = 0, seq: int = 0):
+        """The sale a receipt names and the refunds made of it: {"sale", "refunds"}."""
+        path = f"/tickets/{quote(sale_id, safe='')}" if sale_id else f"/tickets/{till_id}/{seq}"
+        answer = self._json("GET", path)
+        return answer if isinstance(answer, dict) else {}
+
     def tables(self, method: str, path: str = "", body: Any = None) -> dict[str, Any]:
         """The restaurant's open tables (server/api_tables.py): `path` below /tables."""
         kw = {} if body is None else {"json": body}

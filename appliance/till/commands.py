@@ -159,6 +159,30 @@ class TableCommand(_Args):
         return {k: str(v) if k in ("to", "other") else v for k, v in given.items()}
 
 
+class RefundCommand(_Args):
+    """`refund` with its `action`: find (`ticket`), refund (`lines` {line: quantity},
+    `method` original, cash or card, a `manager` and `pin` above the threshold), cancel."""
+
+    action: str
+    ticket: str | int | None = None
+    lines: dict[str, int] | None = None
+    method: str | None = None
+    manager: str | None = None
+    pin: str | None = None
+
+
+class HeldCommand(_Args):
+    """`held` with its `action`: park (`note`), list, resume or discard (`held_id`)."""
+
+    action: str
+    held_id: str | None = None
+    note: str | None = None
+
+
+class PriceCheck(_Args):
+    query: str
+
+
 class OpenDrawer(_Args):
     reason: str | None = ""
 
@@ -185,6 +209,9 @@ ARGUMENTS: dict[str, type[_Args]] = {
     "create_article": NewArticle,
     "kitchen": Kitchen,
     "table": TableCommand,
+    "refund": RefundCommand,
+    "held": HeldCommand,
+    "price_check": PriceCheck,
     "status": _NoArgs,
     "upload": _NoArgs,
     "reprint": _NoArgs,

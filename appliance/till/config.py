@@ -43,6 +43,8 @@ class Settings:
     mdns_interfaces: list[str] = field(default_factory=list)  # [] = every interface
     mdns: StrictBool = True
     upload_batch: StrictInt = 500
+    #: a refund above this (cents) needs a manager: the cashier is one, or a manager's PIN
+    refund_manager_above: StrictInt = 5000
 
     @classmethod
     def from_dict(cls, data: Any, source: str = CONFIG_NAME) -> Settings:

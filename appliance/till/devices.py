@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from appliance.domain import EventType
 from drivers.printer import NOT_PRINTED, PRINTED, PrinterError, PrintResult, Timeouts
 
+from .credit_note import credit_note_document
 from .devconfig import DevicesConfig, load_devices
 from .devstatus import DeviceStatus
 from .hardware import Hardware, build_hardware, save_sim_ticket
@@ -100,7 +101,7 @@ class TillDevices:
         cls, till: DeviceHost, config: DevicesConfig | None = None, **kw: Any
     ) -> TillDevices:
         """Build the devices of `till` (its devices.toml unless `config`), start them and
-        hang them on the till (`till.devices`). Call it once the till is open."""
+        plug them into the till (`till.plug_devices`). Call it once the till is open."""
         devices = cls(till, config, **kw)
         devices.start()
         return devices
@@ -120,9 +121,8 @@ class TillDevices:
         self.kitchen.hw = self.hw
         self.status = self._new_status()
         #: the sale a reprint prints: the outbox's last at start, then each `sale_closed`'s
-        box = getattr(self.till, "outbox", None)
-        self._last_record = box.last_record() if box is not None else None
-        self.till.devices = self
+        self._last_record = self.till.last_record()
+        self.till.plug_devices(self)
         self._unsubscribe = self.till.bus.subscribe(self._till_event)
         for t in (self.device_thread, self.scan_thread, self.kitchen.thread):
             t.start()
@@ -144,8 +144,7 @@ class TillDevices:
         for t in (self.scan_thread, self.device_thread, self.kitchen.thread):
             t.stop(timeout)
         self.hw.close()
-        if getattr(self.till, "devices", None) is self:
-            self.till.devices = None
+        self.till.plug_devices(None)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Until every queued job is done (tests, the CLI); False on timeout."""
@@ -184,7 +183,7 @@ class TillDevices:
     # -- receipts and the drawer ---------------------------------------------------------
     def _till_event(self, event: dict[str, Any]) -> None:
         """A till bus subscriber: a closed sale's receipt goes to the device thread."""
-        if event.get("event") != "sale_closed" or self.hw.printer is None:
+        if event.get("event") not in ("sale_closed", "refund_closed") or self.hw.printer is None:
             return
         record = event.get("record")
         if not isinstance(record, dict) or record.get("sale_id") != event.get("sale_id"):
@@ -230,7 +229,8 @@ class TillDevices:
         cat = self.till.catalogue
         cid = str(record.get("cashier_id") or "")
         row = cat.cashier(cid) if cat is not None and cid else None
-        return receipt_document(
+        make = credit_note_document if record.get("kind") == "refund" else receipt_document
+        return make(
             record,
             store=getattr(cat, "store", None) or {},
             till_name=till_name(self.till),
@@ -278,11 +278,11 @@ class TillDevices:
             if png is not None:
                 fields["png"] = png
             if copy:
-                self.till.events.record(EventType.RECEIPT_REPRINTED, sale_id=sale_id, seq=seq,
-                                        copy=copy, state=result.state)  # fmt: skip
+                self.till.record_event(EventType.RECEIPT_REPRINTED, sale_id=sale_id, seq=seq,
+                                      copy=copy, state=result.state)  # fmt: skip
         if result.state != PRINTED and not copy:  # journaled first, then said
-            self.till.events.record(EventType.RECEIPT_NOT_PRINTED, sale_id=sale_id, seq=seq,
-                                    state=result.state, problems=list(result.problems))  # fmt: skip
+            self.till.record_event(EventType.RECEIPT_NOT_PRINTED, sale_id=sale_id, seq=seq,
+                                  state=result.state, problems=list(result.problems))  # fmt: skip
         bus = self.till.bus
         if result.state == PRINTED:
             bus.publish("receipt_printed", message=result.message, **fields)
@@ -315,7 +315,7 @@ class TillDevices:
             data.update(sale_id=sale_id, seq=seq)
         else:
             data["reason"] = reason
-        self.till.events.record(EventType.DRAWER_OPENED, **data)
+        self.till.record_event(EventType.DRAWER_OPENED, **data)
         self.till.bus.publish("drawer_opened", **data)
         self._poll(force=True)
 

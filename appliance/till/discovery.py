@@ -32,7 +32,7 @@ from appliance.protocol import SERVICE_TYPE
 
 from .client import ServerClient, ServerError
 
-__all__ = ["Discovery", "Sighting", "probe", "server_id_of"]
+__all__ = ["Discovery", "Sighting", "probe", "server_id_of", "start_discovery"]
 
 log = logging.getLogger(__name__)
 
@@ -213,3 +213,20 @@ class _Announcements(RecordUpdateListener):
 
     def async_update_records_complete(self) -> None:
         pass
+
+
+def start_discovery(
+    server_id: str | None,
+    interfaces: Sequence[str],
+    on_seen: Callable[[Sighting], None],
+    on_gone: Callable[[str], None],
+) -> Discovery | None:
+    """A started browser for our server, or None when mDNS cannot run here (no
+    multicast interface): the till then finds its server by direct probes alone."""
+    discovery = Discovery(server_id, interfaces=interfaces, on_seen=on_seen, on_gone=on_gone)
+    try:
+        discovery.start()
+    except OSError as e:
+        log.warning("mDNS unavailable (%s): direct probes only", e)
+        return None
+    return discovery

@@ -75,6 +75,9 @@ class Outbox:
         self.kept_aside: list[Entry] = []
         self._lock_file: Any = None
         self._index_lock = threading.Lock()  # the till appends, its link thread reads
+        #: a refund's lookups: sale id -> seq, and sale id -> the seqs of its refunds
+        self._by_id: dict[str, int] = {}
+        self._refunds: dict[str, list[int]] = {}
 
     @classmethod
     def open(cls, directory: Path) -> Outbox:
@@ -136,6 +139,7 @@ class Outbox:
             entry = Entry(off, length, seq, autonomous=record.get("mode") == "autonomous")
             self._entries.append(entry)
             self._keys.append(entry.key)
+            self._note(record)
             self.last_seq = max(self.last_seq, seq)
             prev_seq = seq
             last_good = record
@@ -166,6 +170,7 @@ class Outbox:
         with self._index_lock:
             self._entries.append(entry)
             self._keys.append(entry.key)
+            self._note(record)
             self.last_seq = seq
             self.last_hash = record["hash"]
             self.last_closed_at = record.get("closed_at")
@@ -208,7 +213,35 @@ class Outbox:
         else:
             self.acked_unsaved = False
 
+    def _note(self, record: dict[str, Any]) -> None:
+        sale_id = record.get("sale_id")
+        if isinstance(sale_id, str):
+            self._by_id[sale_id] = int(record["seq"])
+        of = record.get("refund_of")
+        if record.get("kind") == "refund" and isinstance(of, str):
+            self._refunds.setdefault(of, []).append(int(record["seq"]))
+
     # -- reading ---------------------------------------------------------------
+    def record(self, *, seq: int | None = None, sale_id: str | None = None):
+        """The readable record of this till at `seq`, or with this sale id; None if none."""
+        with self._index_lock:
+            if sale_id is not None:
+                seq = self._by_id.get(sale_id)
+            if seq is None:
+                return None
+            i = bisect.bisect_left(self._keys, float(seq))
+            entry = self._entries[i] if i < len(self._entries) else None
+        if entry is None or entry.seq != seq or entry.raw is not None:
+            return None
+        return self.load(entry)
+
+    def refunds_of(self, sale_id: str) -> list[dict[str, Any]]:
+        """The refund records of the sale `sale_id` this till made, oldest first."""
+        with self._index_lock:
+            seqs = list(self._refunds.get(sale_id, ()))
+        found = (self.record(seq=seq) for seq in seqs)
+        return [r for r in found if r is not None]
+
     def pending(self, limit: int | None = None) -> list[Entry]:
         """Lines the server does not hold yet, in file order."""
         with self._index_lock:

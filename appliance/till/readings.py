@@ -1,5 +1,5 @@
 """What the server says of this till, and what the core does with it; what a start
-after a crash says.
+(after a crash, or with a repaired outbox) writes and says.
 
 `ServerReadings` is given the `Outbox` (its acked cursor may go back), the
 journal (`acked_rewound`, and its sent cursor), publish, the link's wake event
@@ -18,7 +18,7 @@ from appliance.domain import EventType, format_cents
 from .eventlog import EventLog
 from .outbox import Outbox
 
-__all__ = ["CLOCK_OFF_S", "ServerReadings", "recovered_text", "sale_fields"]
+__all__ = ["CLOCK_OFF_S", "ServerReadings", "announce_boot", "recovered_text", "sale_fields"]
 
 log = logging.getLogger(__name__)
 
@@ -131,3 +131,37 @@ def recovered_text(last: dict[str, Any] | None) -> str:
         "to the server, even if its receipt did not print. A sale on screen after it was "
         "NOT recorded: ring it up again."
     )
+
+
+def announce_boot(
+    box: Outbox,
+    events: EventLog,
+    publish: Callable[..., Any],
+    status_fields: Callable[[], dict[str, Any]],
+    snapshot: int | None,
+) -> None:
+    """Journal the start (`boot`), then say it, and what a crash or a torn outbox left."""
+    # the journal of a till that stopped cleanly ends with `shutdown`
+    clean = events.last_type() in (None, str(EventType.SHUTDOWN))
+    last = sale_fields(box.last_record())
+    events.record(
+        EventType.BOOT,
+        last_seq=box.last_seq,
+        acked=box.acked,
+        pending=box.pending_count,
+        snapshot=snapshot,
+        torn_bytes=len(box.torn),
+        kept_aside=len(box.kept_aside),
+        clean_stop=clean,
+    )
+    publish("boot", **status_fields(), clean_stop=clean)
+    if not clean:
+        publish("recovered", last_sale=last, message=recovered_text(last))
+    if box.torn or box.kept_aside:
+        publish(
+            "outbox_repaired",
+            torn_bytes=len(box.torn),
+            kept_aside=len(box.kept_aside),
+            message="a torn last line (never acknowledged) was cut away; unreadable lines "
+            "are kept aside and will be sent to the server's quarantine",
+        )

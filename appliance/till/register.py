@@ -43,7 +43,7 @@ from .kitchenwatch import follow_job
 from .modes import ASKING_MODES, SERVER_MODES, Mode
 from .outbox import Outbox, OutboxWriteError
 from .pinguard import PinGuard
-from .ports import Api, Core, Lost
+from .ports import Api, Core, DevicePort, Lost
 
 __all__ = ["NO_ARTICLE_CREATION", "PRINTERS_OUT_OF_REACH", "Register"]
 
@@ -71,7 +71,7 @@ class Register:
         lock: threading.RLock,
         wake: threading.Event,
         stop: threading.Event,
-        devices: Callable[[], Any],
+        devices: Callable[[], DevicePort | None],
         fetch_snapshot: Callable[[], Any],
         server_known: Callable[[], bool],
     ) -> None:

@@ -30,15 +30,17 @@ from .client import ServerClient
 from .config import Settings, TillConfig
 from .connection import Connection
 from .deltas import DeltaFollower, till_version
-from .discovery import Discovery, Sighting, probe
+from .discovery import Discovery, Sighting, probe, start_discovery
 from .eventlog import EventLog
 from .fetcher import SnapshotFetcher
+from .held import HeldOrders
 from .link import Link
 from .modes import ASKING_MODES, Mode, Question, Signal, ask_autonomous, ask_upload, step
 from .outbox import Outbox
 from .ports import (
     Back,
     ClockRead,
+    DevicePort,
     Found,
     Holds,
     Lost,
@@ -49,11 +51,15 @@ from .ports import (
     UploadDone,
     UploadInterrupted,
 )
-from .readings import ServerReadings, recovered_text, sale_fields
+from .readings import ServerReadings, announce_boot
+from .refunds import RefundDesk
 from .register import Register
+from .search import price_check
 from .snapshot import Catalogue, SnapshotStore
 from .tables import TableBook
+from .unplugged import Unplugged
 from .update_status import UpdateWatch
+from .xreport import x_report
 
 __all__ = ["Till"]
 
@@ -110,8 +116,13 @@ class Till:
         self.fetcher: SnapshotFetcher = None  # type: ignore[assignment]
         self.readings: ServerReadings = None  # type: ignore[assignment]
         #: the scanner, receipt printer, drawer and direct kitchen printers, once
-        #: `devices.TillDevices.attach(till)` hung them here (None: a till without devices)
-        self.devices: Any = None
+        #: plugged (`plug_devices`, by `devices.TillDevices.attach(till)`); None: none
+        self._devices: DevicePort | None = None
+
+    @property
+    def devices(self) -> DevicePort | None:
+        """The devices plugged in (read only: `plug_devices` changes it)."""
+        return self._devices
 
     @property
     def settings(self) -> Settings:
@@ -145,6 +156,12 @@ class Till:
             now=self.now,
         )  # fmt: skip
         self.bus.subscribe(self.tables.heard)
+        self.refunds = RefundDesk(
+            self, api, self.outbox, till_id=self.till_id, cashier=lambda: self.register.cashier,
+            now=self.now, lock=self.lock, wake=self.wake,
+            threshold=lambda: self.settings.refund_manager_above,
+        )  # fmt: skip
+        self.held = HeldOrders(self, self.register, self.data_dir, lock=self.lock, now=self.now)
         self.readings = ServerReadings(
             self.outbox, self.events, self.bus.publish, self.wake, self.config.server_id
         )
@@ -153,48 +170,20 @@ class Till:
             wake=self.wake, now=self.now, addresses=self._addresses, probe_fn=self.probe,
             tls=self.tls,
         )  # fmt: skip
-        box = self.outbox
-        # the journal of a till that stopped cleanly ends with `shutdown`
-        clean = self.events.last_type() in (None, str(EventType.SHUTDOWN))
-        last = sale_fields(box.last_record())
-        self.events.record(
-            EventType.BOOT,
-            last_seq=box.last_seq,
-            acked=box.acked,
-            pending=box.pending_count,
-            snapshot=self.catalogue.version if self.catalogue else None,
-            torn_bytes=len(box.torn),
-            kept_aside=len(box.kept_aside),
-            clean_stop=clean,
-        )
-        self.bus.publish("boot", **self.status_fields(), clean_stop=clean)
-        if not clean:
-            self.bus.publish("recovered", last_sale=last, message=recovered_text(last))
-        if box.torn or box.kept_aside:
-            self.bus.publish(
-                "outbox_repaired",
-                torn_bytes=len(box.torn),
-                kept_aside=len(box.kept_aside),
-                message="a torn last line (never acknowledged) was cut away; unreadable lines "
-                "are kept aside and will be sent to the server's quarantine",
-            )
+        announce_boot(
+            self.outbox, self.events, self.bus.publish, self.status_fields,
+            self.catalogue.version if self.catalogue else None,
+        )  # fmt: skip
 
     def start(self, *, background: bool = True) -> None:
         """Open, then look for the server (threads only when `background`)."""
         self.open()
         if background:
             if self.use_mdns:
-                self.discovery = Discovery(
-                    self.config.server_id,
-                    interfaces=self.mdns_interfaces,
-                    on_seen=self.link.mdns_seen,
-                    on_gone=self._mdns_gone,
-                )
-                try:
-                    self.discovery.start()
-                except OSError as e:
-                    log.warning("mDNS unavailable (%s): direct probes only", e)
-                    self.discovery = None
+                self.discovery = start_discovery(
+                    self.config.server_id, self.mdns_interfaces, self.link.mdns_seen,
+                    self._mdns_gone,
+                )  # fmt: skip
             self.link.start()
             self.deltas.start()  # not joined at stop: it may be in a long-poll
             self.update_watch = UpdateWatch(self.bus.publish, self.stopping)
@@ -435,32 +424,63 @@ class Till:
         """A restaurant table's command (till/tables.py): open, order, send, ..."""
         return self.tables.run(action, table_id, **args)
 
+    def refund(self, action: str, **args: Any) -> dict[str, Any] | None:
+        """A refund's step (till/refunds.py): find a ticket, refund lines, cancel."""
+        return self.refunds.run(action, **args)
+
+    def price_check(self, query: str) -> dict[str, Any]:
+        """An article by barcode or name, not sold (search.py): `price_check`."""
+        return self.publish("price_check", **price_check(self.catalogue, query))
+
+    def hold(self, action: str, **args: Any) -> Any:
+        """A held order's step (till/held.py): park, list, resume, discard."""
+        return self.held.run(action, **args)
+
     # -- snapshot ----------------------------------------------------------------
     def fetch_snapshot(self, version: int | None = None) -> bool:
         """Download, check and install the server's snapshot now; True when installed."""
         return self.fetcher.fetch() is not None
 
     # -- devices ---------------------------------------------------------------
+    def plug_devices(self, devices: DevicePort | None) -> None:
+        """The devices the core's device commands reach (None: unplugged)."""
+        self._devices = devices
+
+    def record_event(self, kind: EventType, /, **fields: Any) -> None:
+        """Write an event of the till's own (a device's: a drawer opened, a receipt not
+        printed) into the journal, durably, before it is said."""
+        self.events.record(kind, **fields)
+
+    def last_record(self) -> dict[str, Any] | None:
+        """The last sale in the outbox (what a reprint prints after a restart)."""
+        return self.outbox.last_record() if self.outbox is not None else None
+
     def reprint_last(self) -> bool:
         """Print the last sale's receipt again, marked DUPLICATA (in the device thread)."""
-        if self.devices is None:
-            self.error("no_printer", "no receipt printer is configured on this till")
-            return False
-        return bool(self.devices.reprint_last())
+        return bool((self._devices or Unplugged(self.error)).reprint_last())
 
     def open_drawer(self, reason: str = "") -> bool:
         """A manager opens the cash drawer outside a sale; refused to anyone else."""
-        if self.devices is None:
-            self.error("no_drawer", "no cash drawer is configured on this till")
-            return False
-        return bool(self.devices.open_drawer(reason))
+        return bool((self._devices or Unplugged(self.error)).open_drawer(reason))
 
     def device_status(self) -> dict[str, Any]:
         """The devices' state (printer, scanner, drawer, kitchen), also published."""
-        fields = self.devices.device_status() if self.devices is not None else {}
+        fields = (self._devices or Unplugged(self.error)).device_status()
         return self.bus.publish("device_status", **fields)
 
     # -- status ----------------------------------------------------------------
+    @property
+    def pending_count(self) -> int:
+        """Sales in the outbox the server has not acknowledged yet."""
+        return self.outbox.pending_count if self.outbox is not None else 0
+
+    def x_report(self, now: Any = None) -> dict[str, Any]:
+        """Today's X report of this till, from its own outbox and journal (both modes)."""
+        cat = self.catalogue
+        store = getattr(cat, "store", None) if cat is not None else None
+        events = self.events.all() if self.events is not None else []
+        return x_report(self.outbox, store, self.till_id, now or self.now(), events)
+
     def status_fields(self) -> dict[str, Any]:
         box = self.outbox
         cashier = self.cashier

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from appliance.protocol.signing import BadKey, load_public_key, verify
 from appliance.system.files import fsync_dir, write_fsynced
 
+from .search import LIMIT, NameIndex
+
 __all__ = ["Catalogue", "SnapshotRejected", "SnapshotStore"]
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,8 @@ class Catalogue:
     #: the last delta of the server's feed this catalogue holds: the one the snapshot
     #: folds in, then each applied on top of it (deltas.py)
     delta_seq: int = 0
+    #: the name index (search.py), built at the first search, with the delta it is of
+    _names: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_document(cls, doc: Any) -> Catalogue:
@@ -160,6 +164,15 @@ class Catalogue:
 
     def cashier(self, cashier_id: str) -> dict[str, Any] | None:
         return self.cashiers.get(cashier_id)
+
+    def search(self, query: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """Articles whose name holds every word of `query` (search.py), from an index
+        built once, and again only after a delta changed the articles."""
+        index = self._names
+        if index is None or index[0] != (self.delta_seq, len(self.articles)):
+            index = ((self.delta_seq, len(self.articles)), NameIndex(self.articles.values()))
+            self._names = index
+        return index[1].search(query, LIMIT if limit is None else limit)
 
 
 def _enrolled_key(signing_key: str | None) -> Ed25519PublicKey:

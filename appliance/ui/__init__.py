@@ -6,7 +6,7 @@ events, moved onto the UI thread (`worker.EventPump`). Importing this package
 loads no Kivy; `cli.main` (`autonome ui`) sets Kivy's environment first.
 
 Modules without Kivy: `i18n` (French and English, euro amounts), `po` (the
-message catalogues), `worker`, `xreport`, `cli`. With Kivy: `theme`,
+message catalogues), `worker`, `cli`. With Kivy: `theme`,
 `widgets`, `screens`, `dialogs`, `view`, `controller`, `app`, `demo`,
 `screenshots`.
 """

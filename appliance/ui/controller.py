@@ -17,14 +17,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .events import ScreenEvents
 from .i18n import _, money, ngettext, parse_amount
 from .state import Event, UiState, View
 from .texts import describe_error
 from .worker import EventPump, Worker
-from .xreport import x_report
+
+if TYPE_CHECKING:
+    from appliance.till.ports import ScreenHost
 
 __all__ = ["TillController", "UiState", "View"]
 
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 class TillController(ScreenEvents):
     def __init__(
         self,
-        till: Any,
+        till: ScreenHost,
         *,
         scanner_rings_up: bool | None = None,
         after_start: Callable[[Any], Any] | None = None,
@@ -316,6 +318,6 @@ class TillController(ScreenEvents):
         till = self.till
 
         def make() -> None:
-            self.pump.post("_x_report", report=x_report(till))
+            self.pump.post("_x_report", report=till.x_report())
 
         self.worker.submit(make)

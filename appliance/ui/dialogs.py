@@ -364,6 +364,16 @@ class XReportDialog(Dialog):
             lines.append(
                 _("Meal voucher above the total (no change): {amount}").format(amount=money(excess))
             )
+        if report.get("refunds"):
+            lines.append(
+                _("Refunds: {n}, {amount}").format(
+                    n=report["refunds"], amount=money(int(report.get("refunded") or 0))
+                )
+            )
+            for method, amount in (report.get("refunded_by_method") or {}).items():
+                lines.append(label_value("  " + method_name(method), money(-int(amount))))
+            net = money(int(report.get("net_total") or 0))
+            lines.append(_("Net of refunds: {amount}").format(amount=net))
         lines.append("")
         for v in report.get("by_vat") or []:
             lines.append(

@@ -61,9 +61,9 @@ class ScreenEvents:
                 self.view.refresh(w)
 
     def _pending_now(self) -> None:
-        box = getattr(self.till, "outbox", None)
-        if box is not None:
-            self.state.pending = box.pending_count
+        pending = getattr(self.till, "pending_count", None)
+        if pending is not None:
+            self.state.pending = pending
 
     def on__started(self, ev: Event) -> None:
         self.state.started = True

@@ -12,6 +12,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 
 from .controller import TillController
+from .dialog_held import HeldDialog
 from .dialogs import DiscountDialog
 from .i18n import _, money, ngettext, percent
 from .keys import TypedCode
@@ -178,6 +179,8 @@ class SaleScreen(Screen):
         for tag, label, call in (
             ("fn:kitchen", _("Send to kitchen"), self._kitchen),
             ("fn:tables", _("Tables"), self._tables),
+            ("fn:refund", _("Refund"), self._refund),
+            ("fn:held", _("Held orders"), self._held),
             ("fn:reprint", _("Reprint receipt"), self.ctl.reprint_last),
             ("fn:xreport", _("X report"), self.ctl.request_x_report),
             ("fn:drawer", _("Open drawer"), self.ctl.open_drawer),
@@ -199,6 +202,13 @@ class SaleScreen(Screen):
         view = self.ctl.view
         if view is not None:
             view.kitchen_dialog()
+
+    def _held(self) -> None:
+        HeldDialog(self.ctl).open()
+
+    def _refund(self) -> None:
+        if self.ctl.view is not None:
+            self.ctl.view.show_screen("refund")
 
     def _tables(self) -> None:
         if self.ctl.view is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .i18n import _, money, ngettext
+from .texts_refunds import refund_text
 from .texts_tables import table_text
 
 __all__ = [
@@ -145,6 +146,9 @@ def describe_error(event: dict[str, Any]) -> str:
     table = table_text(code, str(event.get("table_id") or ""))
     if table is not None:
         return table
+    refund = refund_text(code, event)
+    if refund is not None:
+        return refund
     texts = {
         "bad_login": _("Wrong PIN, or unknown cashier."),
         "pin_locked": _("Too many wrong PINs: wait {s} s before the next try.").format(

@@ -31,6 +31,7 @@ from .dialogs import (
 )
 from .i18n import _, ngettext
 from .keys import key_router
+from .screen_refund import RefundScreen
 from .screen_tables import FloorScreen, TableScreen
 from .screens import LoginScreen, PaymentScreen, SaleScreen
 from .texts import mode_name, question_text, update_tag
@@ -193,7 +194,8 @@ class TillRoot(BoxLayout):
         self.sale = SaleScreen(ctl)
         self.payment = PaymentScreen(ctl)
         self.floor, self.table = FloorScreen(ctl), TableScreen(ctl)  # a restaurant's tables
-        for s in (self.login, self.sale, self.payment, self.floor, self.table):
+        self.refund = RefundScreen(ctl)
+        for s in (self.login, self.sale, self.payment, self.floor, self.table, self.refund):
             self.screens.add_widget(s)
         self._stale: dict[str, list[str]] = {"sale": [], "payment": []}
         self.screens.bind(current=self._entered)
@@ -221,6 +223,7 @@ class TillRoot(BoxLayout):
         self._keys_off()
         self.floor.close()
         self.table.close()
+        self.refund.close()
         if self._succeeded in self.ctl.listeners:
             self.ctl.listeners.remove(self._succeeded)
 

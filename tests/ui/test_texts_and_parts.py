@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from appliance.domain import Line, Payment, Sale, close_sale
+from appliance.till.xreport import report_from_records
 from appliance.ui import i18n, po
 from appliance.ui.texts import describe_error, question_text
 from appliance.ui.worker import EventPump, Worker
-from appliance.ui.xreport import report_from_records
 
 PO = i18n.LOCALE_DIR / "fr" / "LC_MESSAGES" / "autonome.po"
 

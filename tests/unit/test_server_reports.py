@@ -117,7 +117,7 @@ def test_the_till_and_the_server_give_the_same_figures_for_the_same_sales(store,
     # from its outbox, and the server's, from its journal, agree on every figure,
     # a meal voucher above the total included (face value, excess apart).
     from appliance.till.outbox import Outbox
-    from appliance.ui.xreport import report_from_records
+    from appliance.till.xreport import report_from_records
 
     till_id, _ = enrol(store, create_code(store), "caisse 1")
     maker = SaleMaker(till_id)

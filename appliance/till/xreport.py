@@ -2,8 +2,8 @@
 
 Read from the till's outbox (`Outbox.sales`: every sale goes through it,
 online or not), so it works in autonomous mode too; the store-wide X report is the
-server's (`autonome server report`). A core that offers `x_report()` is
-asked instead. No Kivy; run it on the worker (it reads a file).
+server's (`autonome server report`). The core's `Till.x_report()` calls it; it reads
+a file, so the screens ask for it on their worker.
 """
 
 from __future__ import annotations
@@ -68,6 +68,10 @@ def report_from_records(
         "by_vat": f["vat"],
         "pending": pending,
         "cancelled": f["cancelled"],
+        "refunds": f["refunds"]["count"],
+        "refunded": f["refunds"]["total"],
+        "refunded_by_method": {p["method"]: p["amount"] for p in f["refunds"]["payments"]},
+        "net_total": f["net_total"],
     }
 
 
@@ -75,17 +79,17 @@ def _method(payment: dict[str, Any]) -> str:
     return payment["method"]
 
 
-def x_report(till: Any, now: datetime | None = None) -> dict[str, Any]:
-    """Today's X report of `till` (a `Till`), in the store's time zone."""
-    own = getattr(till, "x_report", None)
-    if callable(own):
-        return dict(own())
-    cat = getattr(till, "catalogue", None)
-    zone = _zone((getattr(cat, "store", None) or {}).get("timezone") if cat else None)
+def x_report(
+    outbox: Any,
+    store: dict[str, Any] | None,
+    till_id: int,
+    now: datetime | None = None,
+    events: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> dict[str, Any]:
+    """Today's X report of a till: the sales of its `outbox`, and the cancels of its
+    journal's `events`, in the store's time zone."""
+    zone = _zone((store or {}).get("timezone"))
     today = (now or datetime.now(UTC)).astimezone(zone).date()
-    box = till.outbox
-    journal = getattr(till, "events", None)
-    events = journal.all() if journal is not None else []
-    report = report_from_records(box.sales(), today, zone, box.pending_count, events)
-    report["till_id"] = getattr(till, "till_id", None)
+    report = report_from_records(outbox.sales(), today, zone, outbox.pending_count, events)
+    report["till_id"] = till_id
     return report
