@@ -358,7 +358,7 @@ class ScreenEvents:
             st.sale = ev["sale"]
             self._refresh("sale", "payment")
         text = describe_error(ev)
-        if code == "manager_needed" and self.view is not None:
+        if code == "manager_needed" and ev.get("action") and self.view is not None:
             self.view.manager_dialog(str(ev.get("action") or ""))
             self._say(text, "warning")
             return

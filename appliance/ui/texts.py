@@ -146,7 +146,8 @@ def describe_error(event: dict[str, Any]) -> str:
     table = table_text(code, str(event.get("table_id") or ""))
     if table is not None:
         return table
-    refund = refund_text(code, event)
+    # a sale's edit a manager approves names its `action`; a refund's does not
+    refund = None if event.get("action") else refund_text(code, event)
     if refund is not None:
         return refund
     texts = {
