@@ -22,15 +22,19 @@ from .sale import PAYMENT_METHODS
 __all__ = ["day_figures", "refund_figures"]
 
 
-def day_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def day_figures(
+    records: Iterable[Mapping[str, Any]], cancels: Iterable[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
     """Count, total, discounts, voucher excess, modes, per till (sales, total, first and
     last seq), per payment method (amount, count) and per VAT rate (gross, net, vat) of
-    `records`, the sales of one day (the caller chooses which)."""
+    `records`, the sales of one day (the caller chooses which); and `cancelled`, the
+    sales cancelled before they closed (`cancels`: the data of their `sale_cancelled`
+    journal events): how many, their total, what had been paid and was given back."""
     per_till: dict[int, dict[str, Any]] = {}
     pay = {m: {"method": m, "amount": 0, "count": 0} for m in PAYMENT_METHODS}
     vat: dict[int, dict[str, int]] = {}
     modes = {"online": 0, "autonomous": 0}
-    count = total = discounts = voucher_excess = 0
+    count = total = discounts = voucher_excess = eat_in = 0
     refunds: list[Mapping[str, Any]] = []
     for rec in records:
         if rec.get("kind") == "refund":
@@ -39,6 +43,7 @@ def day_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         if rec.get("kind", "sale") != "sale":
             continue
         count += 1
+        eat_in += 1 if rec.get("eat_in") else 0
         total += rec["total"]
         voucher_excess += rec.get("voucher_excess", 0)
         discounts += rec.get("sale_discount", 0) + sum(
@@ -62,6 +67,11 @@ def day_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             slot = vat.setdefault(v["vat_bp"], {"gross": 0, "net": 0, "vat": 0})
             for k in ("gross", "net", "vat"):
                 slot[k] += v[k]
+    cancelled = {"count": 0, "total": 0, "paid": 0}
+    for c in cancels:
+        cancelled["count"] += 1
+        cancelled["total"] += int(c.get("total") or 0)
+        cancelled["paid"] += int(c.get("paid") or 0)
     back = refund_figures(refunds)
     cash_in = pay["cash"]["amount"]
     cash_out = next((p["amount"] for p in back["payments"] if p["method"] == "cash"), 0)
@@ -74,6 +84,8 @@ def day_figures(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "tills": [per_till[k] for k in sorted(per_till)],
         "payments": [p for p in pay.values() if p["count"]],
         "vat": [{"vat_bp": bp, **vat[bp]} for bp in sorted(vat, reverse=True)],
+        "cancelled": cancelled,
+        "eat_in": eat_in,
         "refunds": back,
         "net_total": total - back["total"],
         "net_cash": cash_in - cash_out,

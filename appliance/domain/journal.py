@@ -35,6 +35,14 @@ class EventType(StrEnum):
     RECEIPT_NOT_PRINTED = "receipt_not_printed"
     #: a copy of a receipt was printed, marked DUPLICATA (`sale_id`, `seq`, `copy`)
     RECEIPT_REPRINTED = "receipt_reprinted"
+    #: a manager approved an edit of a sale above the store's thresholds
+    #: (`action`: discount, price, void or cancel; `manager_id`, `cashier_id`, what)
+    MANAGER_APPROVED = "manager_approved"
+    #: a sale was cancelled before it closed (`sale_id`, `cashier_id`, `lines`, `total`,
+    #: `payments` taken and given back, `approval` when a manager gave one)
+    SALE_CANCELLED = "sale_cancelled"
+    #: one payment line of an open sale was taken off (`method`, `amount`, `cashier_id`)
+    PAYMENT_REMOVED = "payment_removed"
 
 
 def make_event(

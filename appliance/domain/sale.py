@@ -49,6 +49,8 @@ class Line:
     kitchen_sent: int = field(default=0, compare=False)
     #: its price typed by hand (weighed, free price): rung up again, a line of its own
     by_hand: bool = field(default=False, compare=False)
+    #: the article's own rate (taken away), when a sale eaten in changed `vat_bp`
+    own_vat_bp: int | None = None
 
     def __post_init__(self) -> None:
         if self.unit_price < 0:
@@ -70,6 +72,7 @@ class Line:
             "vat_bp": self.vat_bp,
             "category": self.category,
             "discount": self.discount,
+            **({} if self.own_vat_bp is None else {"own_vat_bp": self.own_vat_bp}),
         }
 
 
@@ -128,6 +131,12 @@ class Sale:
     lines: list[Line] = field(default_factory=list)
     sale_discount: int = 0
     payments: list[Payment] = field(default_factory=list)
+    #: the managers' approvals given on this sale (domain.approval.approval)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+    #: eaten in rather than taken away: each line's VAT follows (`eat_in_vat`: the
+    #: eat-in rate of each article's own rate, the store's rule)
+    eat_in: bool = False
+    eat_in_vat: dict[int, int] = field(default_factory=dict)
 
     # -- lines ---------------------------------------------------------------
     def add_line(self, line: Line, *, merge: bool = False) -> int:
@@ -135,6 +144,7 @@ class Sale:
         quantity added) when that line is like it: same price, no discount, not priced
         by hand."""
         self._check_open()
+        self._rate(line)  # eaten in: at the sale's rate before it is compared
         like = self._like(line) if merge else None
         if like is not None:
             self.lines[like].quantity += line.quantity
@@ -159,6 +169,20 @@ class Sale:
             ):
                 return i
         return None
+
+    def set_eat_in(self, on: bool, rates: dict[int, int] | None = None) -> None:
+        """Eaten in or taken away: every line's VAT follows (`rates`: the article's own
+        rate -> the rate eaten in)."""
+        self._check_open()
+        self.eat_in = bool(on)
+        self.eat_in_vat = dict(rates or {})
+        for line in self.lines:
+            self._rate(line)
+
+    def _rate(self, line: Line) -> None:
+        own = line.vat_bp if line.own_vat_bp is None else line.own_vat_bp
+        rate = self.eat_in_vat.get(own, own) if self.eat_in else own
+        line.vat_bp, line.own_vat_bp = rate, (None if rate == own else own)
 
     def _line(self, index: int) -> Line:
         if not 0 <= index < len(self.lines):
@@ -272,6 +296,12 @@ class Sale:
     def clear_payments(self) -> None:
         self.payments.clear()
 
+    def remove_payment(self, index: int) -> Payment:
+        """Take one payment line off (a wrong amount, a card refused after all)."""
+        if not 0 <= index < len(self.payments):
+            raise SaleError("no_such_payment", f"there is no payment {index + 1} on this sale")
+        return self.payments.pop(index)
+
 
 def close_sale(
     sale: Sale,
@@ -315,6 +345,10 @@ def close_sale(
         "clock_behind": clock_behind,
         "prev_hash": prev_hash,
     }
+    if sale.eat_in:
+        record["eat_in"] = True
+    if sale.approvals:
+        record["approvals"] = [dict(a) for a in sale.approvals]
     table = getattr(sale, "table", None)  # a table's part (domain.tables.TableSale)
     if table is not None:
         record["table"] = table

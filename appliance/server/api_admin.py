@@ -1,4 +1,5 @@
-"""The back-office endpoints: journal, pending sales, reports, what was kept aside, tills."""
+"""The back-office endpoints: journal, pending sales, reports, what was kept aside, tills,
+the till rules (`GET`/`PUT /till-rules`: what needs a manager's PIN)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+
+from appliance.domain.approval import RulesError
 
 from .enrolment import create_code, list_tills, revoke
 from .errors import ApiError, parse_json
@@ -17,6 +20,7 @@ from .printing import job_list
 from .reports import ReportError, close_day, x_report
 from .shop import Caller, admin, any_caller, shop_of
 from .storage import MAX_INT
+from .till_rules import get_till_rules, set_till_rules
 
 __all__ = ["router"]
 
@@ -113,6 +117,22 @@ def revoke_till(
     if not revoke(shop_of(request).store, till_id):
         raise ApiError(404, "unknown_till", f"there is no till {till_id}")
     return {"till_id": till_id, "revoked": True}
+
+
+@router.get("/till-rules")
+def till_rules(request: Request, _: Caller = Depends(admin)) -> dict[str, Any]:
+    return get_till_rules(shop_of(request).store)
+
+
+@router.put("/till-rules")
+async def put_till_rules(request: Request, _: Caller = Depends(admin)) -> dict[str, Any]:
+    """Change the till rules named in the body (the others stay); the next snapshot
+    carries them."""
+    doc = _object(await request.body(), '{"discount_percent": 20, ...}')
+    try:
+        return await run_in_threadpool(set_till_rules, shop_of(request).store, doc)
+    except RulesError as e:
+        raise ApiError(422, "bad_till_rules", str(e)) from None
 
 
 @router.post("/snapshot/build", status_code=201)

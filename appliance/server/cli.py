@@ -207,6 +207,7 @@ def _init(a: argparse.Namespace) -> int:
         return 1
     if a.demo:
         cli_tables.demo_floor_plan(data.db_url)
+        cli_tables.demo_till_rules(data.db_url)
     sid = data.read_settings()["server_id"]
     print(f"server {sid} initialised in {data.root}: {len(catalogue.articles)} articles")
     print(f"admin token in {data.admin_token_file} (mode 0600)")

@@ -80,6 +80,10 @@ def _report_text(r: dict[str, Any]) -> str:
             f"  {rate_label(v['vat_bp']):<8} {_money(v['gross']):>14} {_money(v['net']):>14}"
             f" {_money(v['vat']):>14}"
         )
+    if (c := r.get("cancelled") or {}).get("count"):
+        out.append(
+            f"cancelled sales: {c['count']}, {_money(c['total'])} (paid back {_money(c['paid'])})"
+        )
     for text in r.get("pending", []):
         out.append(f"warning: {text}")
     late = r.get("late_sales") or {}

@@ -105,4 +105,16 @@ def demo_floor_plan(db_url: str) -> None:
         store.close()
 
 
+def demo_till_rules(db_url: str) -> None:
+    """The demo store's thresholds for a manager's PIN (`init --demo`)."""
+    from .storage import open_store
+    from .till_rules import DEMO_RULES, set_till_rules
+
+    store = open_store(db_url)
+    try:
+        set_till_rules(store, DEMO_RULES)
+    finally:
+        store.close()
+
+
 HANDLERS = {"floor-plan": _floor_plan, "tables": _tables}

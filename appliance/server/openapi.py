@@ -173,6 +173,8 @@ class ReportFigures(_Doc):
     payments: list[dict[str, Any]]
     vat: list[dict[str, Any]]
     pending: list[str]
+    #: the sales cancelled before they closed: count, total, paid (given back)
+    cancelled: dict[str, int] = {}
 
 
 class ZRequest(_Doc):
@@ -225,6 +227,22 @@ class Revoked(_Doc):
     revoked: bool
 
 
+class TillRules(_Doc):
+    """What needs a manager's PIN at the till, and the PIN settings (a `PUT` changes the
+    ones it names; the next snapshot's meta carries them as `rules`)."""
+
+    discount_percent: int | None = None
+    discount_cents: int | None = None
+    price_cut_cents: int | None = None
+    void_cents: int | None = None
+    cancel_cents: int | None = None
+    pin_tries: int = 5
+    pin_lock_s: int = 30
+    pin_only_login: bool = False
+    card_confirmation: bool = False
+    eat_in_vat: dict[str, int] | None = None
+
+
 _MODELS: list[type[BaseModel]] = [
     DeltaFeed,
     DeltaWire,
@@ -257,6 +275,7 @@ _MODELS: list[type[BaseModel]] = [
     Screen,
     SnapshotMeta,
     TillRow,
+    TillRules,
     ZRequest,
 ]
 
@@ -365,6 +384,8 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ),
     ("post", "/tills/{till_id}/revoke"): Op("admin", {200: Revoked}, errors=(404,)),
     ("post", "/snapshot/build"): Op("admin", {201: SnapshotMeta}),
+    ("get", "/till-rules"): Op("admin", {200: TillRules}),
+    ("put", "/till-rules"): Op("admin", {200: TillRules}, TillRules),
     ("get", "/print-jobs"): Op("admin", {200: ("list", PrintJobRow)}),
     # the open tables a till holds (docs/architecture.md, "Tables"): a table's bill is
     # the domain's Tab as JSON (appliance/domain/tables.py), refusals are ErrorBody

@@ -22,7 +22,7 @@ from appliance.domain import rate_label
 from appliance.domain.figures import day_figures as domain_day_figures
 
 from .gaps import pending
-from .storage import Store, now_iso, sales, tills, z_reports
+from .storage import Store, now_iso, sales, till_events, tills, z_reports
 
 __all__ = ["ReportError", "close_day", "day_figures", "list_z", "today", "x_report"]
 
@@ -52,12 +52,33 @@ def day_figures(conn: Connection, day: str, *, received_after: str | None = None
     if received_after is not None:
         q = q.where(sales.c.received_at > received_after)
     names = dict(conn.execute(select(tills.c.id, tills.c.name)).all())
-    figures = domain_day_figures(orjson.loads(body) for (body,) in conn.execute(q))
+    figures = domain_day_figures(
+        [orjson.loads(body) for (body,) in conn.execute(q)],
+        _cancels(conn, day, received_after),
+    )
     for t in figures["tills"]:
         t["name"] = names.get(t["till_id"], f"till {t['till_id']}")
     for v in figures["vat"]:
         v["label"] = rate_label(v["vat_bp"])
     return {"day": day, **figures}
+
+
+def _cancels(conn: Connection, day: str, received_after: str | None) -> list[dict[str, Any]]:
+    """The data of the `sale_cancelled` events the tills sent of `day` (the server's
+    local time zone, as the sales' days are)."""
+    q = select(till_events.c.at, till_events.c.body).where(till_events.c.type == "sale_cancelled")
+    if received_after is not None:
+        q = q.where(till_events.c.received_at > received_after)
+    found = []
+    for at, body in conn.execute(q):
+        try:
+            local = datetime.fromisoformat(at).astimezone().date().isoformat()
+        except ValueError:
+            continue
+        if local == day:
+            data = orjson.loads(body).get("data")
+            found.append(data if isinstance(data, dict) else {})
+    return found
 
 
 def x_report(store: Store, day: str | None = None) -> dict[str, Any]:

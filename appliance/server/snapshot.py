@@ -41,6 +41,7 @@ from .storage import (
     vat_rates,
 )
 from .tables import floor_plan_meta
+from .till_rules import rules_meta
 
 __all__ = [
     "build_snapshot",
@@ -111,6 +112,7 @@ def snapshot_document(store: Store, version: int, server_id: str, built_at: str)
         identity = store.get_meta(conn, IDENTITY_KEY)
         printer_rows = printer_list(conn)
         restaurant = floor_plan_meta(store, conn)
+        rules = rules_meta(store, conn)
     meta = {
         "version": version,
         "built_at": built_at,
@@ -119,6 +121,7 @@ def snapshot_document(store: Store, version: int, server_id: str, built_at: str)
         "articles": len(article_rows),
         "categories": category_rows,
         "store": orjson.loads(identity) if identity else {},
+        "rules": rules,  # the till rules (server/till_rules.py, domain.approval)
     }
     if restaurant:  # the floor plan and the modifiers (server/tables.py)
         meta["floor_plan"] = restaurant

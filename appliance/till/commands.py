@@ -36,7 +36,8 @@ class _NoArgs(_Args):
 
 
 class Login(_Args):
-    cashier: str | int
+    #: left out: the PIN alone finds the cashier (the store's `pin_only_login`)
+    cashier: str | int = ""
     pin: str | int
 
 
@@ -53,23 +54,42 @@ class Add(_Args):
     request: str | None = None
 
 
+class _Approved(_Args):
+    """An edit a manager may have to approve: their id and PIN (domain.approval)."""
+
+    manager: str | int | None = None
+    manager_pin: str | int | None = None
+
+
+class CardAnswer(_Args):
+    accepted: bool
+
+
+class EatIn(_Args):
+    on: bool
+
+
+class RemovePayment(_Args):
+    index: int
+
+
 class Quantity(_Args):
     line: int
     quantity: int
 
 
-class Price(_Args):
+class Price(_Approved):
     line: int
     cents: int
 
 
-class Discount(_Args):
+class Discount(_Approved):
     line: int | None = None
     cents: int | None = None
     percent: int | float | None = None
 
 
-class Void(_Args):
+class Void(_Approved):
     line: int
 
 
@@ -182,7 +202,10 @@ ARGUMENTS: dict[str, type[_Args]] = {
     "price": Price,
     "discount": Discount,
     "void": Void,
-    "cancel": _NoArgs,
+    "cancel": _Approved,
+    "remove_payment": RemovePayment,
+    "eat_in": EatIn,
+    "card_answer": CardAnswer,
     "pay": Pay,
     "answer": Answer,
     "create_article": NewArticle,

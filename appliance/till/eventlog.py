@@ -59,9 +59,10 @@ class EventLog:
         ev.sent = read_int(ev.dir / SENT_NAME)
         return ev
 
-    def record(self, type: EventType | str, **data: Any) -> dict[str, Any]:
+    def record(self, type: EventType | str, *, must: bool = False, **data: Any) -> dict[str, Any]:
         """Append one journal event durably; returns it. A write error is logged, not raised:
-        the events journal must never stop a sale."""
+        the events journal must never stop a sale; with `must` (an event that is a record of
+        its own, a cancelled sale) it is raised (`LogWriteError`)."""
         event = make_event(
             type, event_id=str(uuid.uuid4()), till_id=self.till_id, at=self.now(), data=data
         )
@@ -70,6 +71,8 @@ class EventLog:
                 off, length = self._log.append(orjson.dumps(event))
             except LogWriteError as e:
                 log.error("events.log: %s", e)
+                if must:
+                    raise
                 return event
             self._offsets.append(off)
             self._lengths.append(length)

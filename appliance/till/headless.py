@@ -28,6 +28,13 @@ def _pay(t: Till, a: Any) -> None:
         t.pay(a.method, a.amount)
 
 
+def _manager(a: Any) -> dict[str, str] | None:
+    """The manager's approval given with an edit (`manager` id and `manager_pin`)."""
+    if a.manager is None:
+        return None
+    return {"manager_id": str(a.manager), "pin": str(a.manager_pin or "")}
+
+
 def _sim_scan(t: Till, a: Any) -> None:
     scanner = getattr(getattr(t.devices, "sim", None), "scanner", None)
     if scanner is None:
@@ -42,10 +49,15 @@ COMMANDS: dict[str, Callable[[Till, Any], Any]] = {
     "scan": lambda t, a: t.scan(a.code, a.quantity, request=a.request),
     "add": lambda t, a: t.add(a.article_id, a.quantity, request=a.request),
     "qty": lambda t, a: t.set_quantity(a.line, a.quantity),
-    "price": lambda t, a: t.set_price(a.line, a.cents),
-    "discount": lambda t, a: t.discount(a.line, cents=a.cents, percent=a.percent),
-    "void": lambda t, a: t.void(a.line),
-    "cancel": lambda t, a: t.cancel(),
+    "price": lambda t, a: t.set_price(a.line, a.cents, _manager(a)),
+    "discount": lambda t, a: t.discount(
+        a.line, cents=a.cents, percent=a.percent, manager=_manager(a)
+    ),
+    "void": lambda t, a: t.void(a.line, _manager(a)),
+    "cancel": lambda t, a: t.cancel(_manager(a)),
+    "remove_payment": lambda t, a: t.remove_payment(a.index),
+    "eat_in": lambda t, a: t.set_eat_in(a.on),
+    "card_answer": lambda t, a: t.card_answer(a.accepted),
     "pay": _pay,
     "answer": lambda t, a: t.answer(a.question, a.answer),
     "create_article": lambda t, a: t.create_article(dict(a.article)),

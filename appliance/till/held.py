@@ -113,6 +113,10 @@ class HeldOrders:
                 "lines": [ln.as_dict() for ln in sale.lines],
                 "sale_discount": sale.sale_discount,
                 "total": sale.total,
+                # eaten in (each line's rate), and the managers' approvals: kept with it
+                "eat_in": sale.eat_in,
+                "eat_in_vat": {str(k): v for k, v in sale.eat_in_vat.items()},
+                "approvals": list(sale.approvals),
             }
             after = {**self.held, order["held_id"]: order}
             try:
@@ -150,6 +154,9 @@ class HeldOrders:
             sale = Sale(lines=[Line(**ln) for ln in order["lines"]])
             if order.get("sale_discount"):
                 sale.discount_sale(cents=int(order["sale_discount"]))
+            rates = {int(k): int(v) for k, v in (order.get("eat_in_vat") or {}).items()}
+            sale.set_eat_in(bool(order.get("eat_in")), rates)
+            sale.approvals = list(order.get("approvals") or [])
             after = {k: v for k, v in self.held.items() if k != held_id}
             self._save(after)
             self.held = after

@@ -124,6 +124,8 @@ def receipt_document(
     b.text(f"Ticket n° {record['seq']}")
     if cashier_name:
         b.text(f"Caissier : {cashier_name}")
+    if record.get("eat_in"):  # its VAT is the rate eaten in
+        b.text("Sur place", style=Style(bold=True))
     b.rule()
     count = 0
     for line in record.get("lines") or []:

@@ -1,11 +1,10 @@
 """The register: the sale, the cashier, the lookup chosen by the mode, the outbox append.
 
 `Register(core, api, outbox, journal, ...)` is given the core's door and mode
-(`ports.Core`: it reads the mode, the catalogue and the open question, says
-events and errors, and tells the core `Lost` when a lookup finds no server),
-the connection to the server (`api()`), the `Outbox` (it appends, never
-sends), the journal (`clock_backwards`), the clock, the till's id and the
-lock of the core. It holds the sale on screen and the cashier logged in.
+(`ports.Core`: mode, catalogue, open question, events and errors, `Lost` when a
+lookup finds no server), `api()`, the `Outbox` (it appends, never sends), the
+journal, the clock, the till's id and the core's lock. It holds the sale on
+screen and the cashier logged in; a manager's approvals: approvals.py.
 
 Pay closes the sale into a record (domain.close_sale: next seq, previous hash,
 a time never before the last sale), appends it to the outbox with fsync, and
@@ -31,16 +30,19 @@ from appliance.domain import (
     SaleError,
     close_sale,
     monotonic_closed_at,
-    verify_pin,
 )
 from appliance.protocol.models import Article
 from appliance.system.crash import crash_point
 
+from . import cardstep
+from .approvals import Approver, judge_line_discount, judge_price, judge_sale_discount, judge_void
+from .cancel import cancel_sale, remove_payment, sale_summary
 from .client import NotFound, Rejected, ServerError
 from .eventlog import EventLog
 from .kitchen_order import PRINTERS_OUT_OF_REACH, send_order
 from .modes import ASKING_MODES, SERVER_MODES, Mode, reaches_server
 from .outbox import Outbox, OutboxWriteError
+from .pinguard import PinGuard
 from .ports import Api, Core, DevicePort, Lost
 
 __all__ = ["NO_ARTICLE_CREATION", "PRINTERS_OUT_OF_REACH", "Register"]
@@ -91,6 +93,10 @@ class Register:
         #: an article rung up again goes on its line, quantity + 1 (Settings.merge_lines)
         self.merge = merge
         self._pending_action: tuple[str, str, int, Any] | None = None
+        #: the store's thresholds, and the manager's PIN above them (approvals.py)
+        self.approver = Approver(core, journal, now)
+        #: the wrong-PIN lockout (its file beside the outbox) and PIN-only login
+        self.pin_guard = PinGuard(getattr(outbox, "dir", None))
 
     @property
     def mode(self) -> Mode:
@@ -101,8 +107,8 @@ class Register:
 
     # -- cashier -----------------------------------------------------------------
     def login(self, cashier_id: str, pin: str) -> bool:
-        # A till's first login may come before its first snapshot: fetch it now
-        # (also while the server is still being looked for, when its address is known).
+        # A first login may come before the first snapshot: fetch it (also while the
+        # server is looked for, when its address is known).
         if self.core.catalogue is None and (
             self.mode in SERVER_MODES or (self.mode == Mode.DISCOVERING and self.server_known())
         ):
@@ -111,13 +117,11 @@ class Register:
         if cat is None:
             self.error("no_snapshot", "no store snapshot on this till yet: cashiers unknown")
             return False
-        row = cat.cashier(str(cashier_id))
-        stored = (row or {}).get("pin_hash") or (row or {}).get("pin") or ""
-        if row is None or not verify_pin(str(pin), str(stored)):
-            self.error("bad_login", "unknown cashier or wrong PIN")
+        who = self.pin_guard.login(self, str(cashier_id or ""), str(pin))
+        if who is None:
             return False
         with self.lock:
-            self.cashier = {"cashier_id": str(cashier_id), "name": row.get("name", "")}
+            self.cashier = who
             self.core.publish("logged_in", **self.cashier)
         return True
 
@@ -244,40 +248,73 @@ class Register:
             kind, key, quantity, request = action
             self._ring(kind, key, quantity, request)
 
-    def _edit(self, change: Any) -> None:
+    def _edit(self, change: Any, judge: Any = None, manager: Any = None) -> None:
+        """Change the sale; `judge(before, after, rules)` says (action, needed, what)
+        when the change may need a manager's approval (given by `manager`)."""
         if self._refusal():
             return
         with self.lock:
             try:
+                ok, given = self.approver.judge(
+                    self.sale, change, judge, manager, self._cashier_id()
+                )
+                if not ok:
+                    return
                 change(self.sale)
+                self.sale.approvals += [given] if given else []
             except SaleError as e:
                 self.error(e.code, e.message)
                 return
             self.core.publish("sale_updated", sale=self.sale_summary())
 
+    def _cashier_id(self) -> str:
+        return str(self.cashier["cashier_id"]) if self.cashier else ""
+
     def set_quantity(self, index: int, quantity: int) -> None:
         self._edit(lambda s: s.set_quantity(int(index), quantity))
 
     def discount(
-        self, index: int | None = None, cents: int | None = None, percent: float | None = None
+        self,
+        index: int | None = None,
+        cents: int | None = None,
+        percent: float | None = None,
+        manager: Any = None,
     ) -> None:
+        """A discount on line `index` or on the sale; above the store's thresholds it
+        needs `manager` ({"manager_id", "pin"})."""
         if index is None:
-            self._edit(lambda s: s.discount_sale(cents=cents, percent=percent))
+            self._edit(lambda s: s.discount_sale(cents=cents, percent=percent),
+                       judge_sale_discount, manager)  # fmt: skip
         else:
-            self._edit(lambda s: s.discount_line(int(index), cents=cents, percent=percent))
+            i = int(index)
+            self._edit(lambda s: s.discount_line(i, cents=cents, percent=percent),
+                       lambda b, a, r: judge_line_discount(i, b, a, r), manager)  # fmt: skip
 
-    def set_price(self, index: int, cents: int) -> None:
-        """The unit price of line `index`, typed on the keypad (weighed goods, free-price
-        articles, a shelf label that differs): `sale_updated`, or `error bad_price`."""
-        self._edit(lambda s: s.set_price(int(index), cents))
+    def set_price(self, index: int, cents: int, manager: Any = None) -> None:
+        """The unit price of line `index`, typed on the keypad (weighed goods, a free
+        price, a shelf label): `sale_updated`, or `error bad_price` (or manager_needed)."""
+        i = int(index)
+        self._edit(lambda s: s.set_price(i, cents), lambda b, a, r: judge_price(i, b, a, r),
+                   manager)  # fmt: skip
 
-    def void(self, index: int) -> None:
-        self._edit(lambda s: s.void_line(int(index)))
+    def void(self, index: int, manager: Any = None) -> None:
+        i = int(index)
+        self._edit(lambda s: s.void_line(i), lambda b, a, r: judge_void(i, b, r), manager)
 
-    def cancel(self) -> None:
-        with self.lock:
-            self.sale = Sale()
-            self.core.publish("sale_cancelled", sale=self.sale_summary())
+    def cancel(self, manager: Any = None) -> None:
+        """Cancel the open sale (journaled; a manager above the store's threshold or
+        after a payment line): cancel.py."""
+        cancel_sale(self, manager)
+
+    def remove_payment(self, index: int) -> None:
+        remove_payment(self, index)
+
+    def card_answer(self, accepted: bool) -> dict[str, Any] | None:  # the terminal's
+        return cardstep.answer(self, bool(accepted))
+
+    def set_eat_in(self, on: bool) -> None:
+        """Eaten in (`on`) or taken away: each line's VAT follows the store's `eat_in_vat`."""
+        self._edit(lambda s: s.set_eat_in(bool(on), self.approver.rules().eat_in_vat))
 
     # -- paying ------------------------------------------------------------------
     def pay(
@@ -285,11 +322,14 @@ class Register:
         method: str | None = None,
         amount: int | None = None,
         payments: list[dict[str, Any]] | None = None,
+        confirmed: bool = False,
     ) -> dict[str, Any] | None:
-        """Take one or several payments; close the sale once it is paid."""
+        """Take payments; close the sale once paid (a card may wait: cardstep.py)."""
         if self._refusal():
             return None
         items = payments if payments is not None else [{"method": method, "amount": amount}]
+        if not confirmed and cardstep.hold(self, items):
+            return None
         with self.lock:
             taken: list[Payment] = []
             try:
@@ -416,18 +456,7 @@ class Register:
 
     # -- display -----------------------------------------------------------------
     def sale_summary(self) -> dict[str, Any]:
-        s = self.sale
-        return {
-            "lines": [
-                {"index": i, **ln.as_dict(), "gross": ln.gross, "kitchen_sent": ln.kitchen_sent}
-                for i, ln in enumerate(s.lines)
-            ],
-            "sale_discount": s.sale_discount,
-            "total": s.total,
-            "paid": s.paid,
-            "due": s.due,
-            "payments": [p.as_dict() for p in s.payments],
-        }
+        return sale_summary(self.sale)
 
 
 def _about(request: Any) -> dict[str, Any]:

@@ -386,41 +386,38 @@ class Till:
     def set_quantity(self, index: int, quantity: int) -> None:
         self.register.set_quantity(index, quantity)
 
-    def set_price(self, index: int, cents: int) -> None:
-        self.register.set_price(index, cents)
+    def set_price(self, index: int, cents: int, manager: Any = None) -> None:
+        self.register.set_price(index, cents, manager)
 
-    def discount(
-        self, index: int | None = None, cents: int | None = None, percent: float | None = None
-    ) -> None:
-        self.register.discount(index, cents=cents, percent=percent)
+    def discount(self, index: int | None = None, **how: Any) -> None:
+        """`cents` or `percent` off line `index` (None: the sale), `manager` approving."""
+        self.register.discount(index, **how)
 
-    def void(self, index: int) -> None:
-        self.register.void(index)
+    def void(self, index: int, manager: Any = None) -> None:
+        self.register.void(index, manager)
 
-    def cancel(self) -> None:
-        self.register.cancel()
+    def cancel(self, manager: Any = None) -> None:
+        self.register.cancel(manager)
 
-    def pay(
-        self,
-        method: str | None = None,
-        amount: int | None = None,
-        payments: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any] | None:
-        return self.register.pay(method, amount, payments)
+    def remove_payment(self, index: int) -> None:
+        self.register.remove_payment(index)
+
+    def set_eat_in(self, on: bool) -> None:
+        self.register.set_eat_in(on)
+
+    def card_answer(self, accepted: bool) -> dict[str, Any] | None:
+        return self.register.card_answer(accepted)
+
+    def pay(self, *args: Any, **kw: Any) -> dict[str, Any] | None:
+        """`Register.pay(method, amount, payments)`."""
+        return self.register.pay(*args, **kw)
 
     def create_article(self, article: dict[str, Any]) -> dict[str, Any] | None:
         return self.register.create_article(article)
 
-    def kitchen(
-        self,
-        table: str | None = None,
-        covers: int | None = None,
-        note: str = "",
-        lines: list[dict[str, Any]] | None = None,
-        name: str = "",
-        reprint: bool = False,
-    ) -> dict[str, Any] | None:
-        return self.register.kitchen(table, covers, note, lines, name, reprint)
+    def kitchen(self, *args: Any, **kw: Any) -> dict[str, Any] | None:
+        """`Register.kitchen(table, covers, note, lines, name, reprint)`."""
+        return self.register.kitchen(*args, **kw)
 
     def sale_summary(self) -> dict[str, Any]:
         return self.register.sale_summary()
@@ -480,8 +477,9 @@ class Till:
         return self.outbox.pending_count if self.outbox is not None else 0
 
     def x_report(self, now: Any = None) -> dict[str, Any]:
-        """Today's X report of this till, from its own outbox (both modes)."""
-        return x_report(self.outbox, self.catalogue, self.till_id, now or self.now())
+        """Today's X report of this till, from its own outbox and journal (both modes)."""
+        events = self.events.all() if self.events is not None else []
+        return x_report(self.outbox, self.catalogue, self.till_id, now or self.now(), events)
 
     def status_fields(self) -> dict[str, Any]:
         return status_fields(self)

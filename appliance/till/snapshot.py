@@ -72,6 +72,8 @@ class Catalogue:
     categories: list[dict[str, Any]] = field(default_factory=list)
     #: a restaurant's rooms, tables and modifiers ({} for a shop): domain.tables reads it
     floor_plan: dict[str, Any] = field(default_factory=dict)
+    #: the store's till rules (what needs a manager's PIN...): domain.approval reads them
+    rules: dict[str, Any] = field(default_factory=dict)
     #: the last delta of the server's feed this catalogue holds: the one the snapshot
     #: folds in, then each applied on top of it (deltas.py)
     delta_seq: int = 0
@@ -111,6 +113,8 @@ class Catalogue:
         cat.categories = categories if isinstance(categories, list) else []
         plan = meta[0].get("floor_plan")
         cat.floor_plan = plan if isinstance(plan, dict) else {}
+        rules = meta[0].get("rules")
+        cat.rules = rules if isinstance(rules, dict) else {}
         return cat
 
     def _index_slowly(self, doc: dict[str, Any]) -> None:

@@ -28,7 +28,11 @@ def _zone(name: Any) -> Any:
 
 
 def report_from_records(
-    records: list[dict[str, Any]], day: date, zone: Any = UTC, pending: int = 0
+    records: list[dict[str, Any]],
+    day: date,
+    zone: Any = UTC,
+    pending: int = 0,
+    events: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
     """Count, total, amounts per payment method and per VAT rate of the sales closed on
     `day` (in `zone`), by the domain's one rule (`domain.figures`, the server's reports
@@ -42,7 +46,15 @@ def report_from_records(
             continue
         if closed.date() == day:
             today.append(r)
-    f = day_figures(today)
+    cancels = []
+    for e in events:  # the till's journal: the sales cancelled that day
+        try:
+            at = datetime.fromisoformat(str(e["at"])).astimezone(zone)
+        except (KeyError, ValueError):
+            continue
+        if e.get("type") == "sale_cancelled" and at.date() == day:
+            cancels.append(e.get("data") or {})
+    f = day_figures(today, cancels)
     seqs = f["tills"]
     return {
         "day": day.isoformat(),
@@ -55,6 +67,7 @@ def report_from_records(
         "voucher_excess": f["voucher_excess"],
         "by_vat": f["vat"],
         "pending": pending,
+        "cancelled": f["cancelled"],
         "refunds": f["refunds"]["count"],
         "refunded": f["refunds"]["total"],
         "refunded_by_method": {p["method"]: p["amount"] for p in f["refunds"]["payments"]},
@@ -67,13 +80,18 @@ def _method(payment: dict[str, Any]) -> str:
 
 
 def x_report(
-    outbox: Any, catalogue: Any, till_id: int, now: datetime | None = None
+    outbox: Any,
+    catalogue: Any,
+    till_id: int,
+    now: datetime | None = None,
+    events: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
-    """Today's X report of a till: the sales of its `outbox`, in the time zone of the
-    store of its `catalogue` (UTC without one)."""
+    """Today's X report of a till: the sales of its `outbox`, and the cancels of its
+    journal's `events`, in the time zone of the store of its `catalogue` (UTC without
+    one)."""
     store = getattr(catalogue, "store", None) or {}
     zone = _zone(store.get("timezone"))
     today = (now or datetime.now(UTC)).astimezone(zone).date()
-    report = report_from_records(outbox.sales(), today, zone, outbox.pending_count)
+    report = report_from_records(outbox.sales(), today, zone, outbox.pending_count, events)
     report["till_id"] = till_id
     return report

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .events import ScreenEvents
-from .i18n import _, money, parse_amount
+from .i18n import _, money, ngettext, parse_amount
 from .state import Event, UiState, View
 from .texts import describe_error
 from .worker import EventPump, Worker
@@ -63,6 +63,8 @@ class TillController(ScreenEvents):
         self._unsubscribe: Callable[[], None] | None = None
         self.listeners: list[Callable[[Event], None]] = []
         self._article_request = 0
+        #: the last command a manager may have to approve (`approve` sends it again)
+        self._retry: Callable[[Any], Any] | None = None
 
     # -- life ----------------------------------------------------------------------
     def start(self) -> None:
@@ -199,7 +201,7 @@ class TillController(ScreenEvents):
         except ValueError:
             self._say(describe_error({"code": "bad_price"}), "error")
             return
-        self._submit(lambda: self.till.set_price(index, cents))
+        self._approvable(lambda m: self.till.set_price(index, cents, manager=m))
 
     def select(self, index: int | None) -> None:
         self.state.selected = None if self.state.selected == index else index
@@ -212,18 +214,55 @@ class TillController(ScreenEvents):
             self._say(describe_error({"code": "no_such_line"}), "error")
             return
         self.state.selected = None
-        self._submit(lambda: self.till.void(index))
+        self._approvable(lambda m: self.till.void(index, manager=m))
 
     def discount(self, *, line: bool, cents: int | None = None, percent: float | None = None):
         index = self.state.selected if line else None
         if line and index is None:
             self._say(describe_error({"code": "no_such_line"}), "error")
             return
-        self._submit(lambda: self.till.discount(index, cents=cents, percent=percent))
+        self._approvable(
+            lambda m: self.till.discount(index, cents=cents, percent=percent, manager=m)
+        )
 
     def cancel(self) -> None:
+        """ "Cancel sale": asked first; the till may then want a manager."""
+        sale = self.state.sale
+        if not sale.get("lines") and not sale.get("payments"):
+            self._approvable(lambda m: self.till.cancel(manager=m))
+            return
+        n = len(sale.get("lines") or ())
+        text = ngettext("Its line goes.", "Its {n} lines go.", n).format(n=n)
+        if sale.get("paid"):
+            text += "\n" + _("{amount} was paid: give it back. A manager must approve.").format(
+                amount=money(int(sale["paid"]))
+            )
+        if self.view is not None:
+            self.view.cancel_dialog(text)
+
+    def cancel_confirmed(self) -> None:
         self.state.selected = None
-        self._submit(self.till.cancel)
+        self._approvable(lambda m: self.till.cancel(manager=m))
+
+    def card_answer(self, accepted: bool) -> None:
+        self._submit(lambda: self.till.card_answer(accepted))
+
+    def set_eat_in(self, on: bool) -> None:
+        self._submit(lambda: self.till.set_eat_in(on))
+
+    def remove_payment(self, index: int) -> None:
+        self._submit(lambda: self.till.remove_payment(index))
+
+    def _approvable(self, command: Callable[[Any], Any]) -> None:
+        """A command a manager may have to approve: tried without, kept to be sent again
+        with the manager's id and PIN (`approve`) when the till asks for them."""
+        self._retry = command
+        self._submit(lambda: command(None))
+
+    def approve(self, manager_id: str, pin: str) -> None:
+        retry = self._retry
+        if retry is not None:
+            self._submit(lambda: retry({"manager_id": manager_id, "pin": pin}))
 
     def pay(self, method: str, amount: int | None = None) -> None:
         """`amount` None: what is due."""

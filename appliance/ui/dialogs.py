@@ -390,8 +390,15 @@ class XReportDialog(Dialog):
             _("Total: {amount}").format(amount=money(int(report.get("total") or 0))),
             _("Of which in autonomous mode: {n}").format(n=report.get("autonomous", 0)),
             _("Waiting to be sent: {n}").format(n=report.get("pending", 0)),
-            "",
         ]
+        cancelled = report.get("cancelled") or {}
+        if cancelled.get("count"):
+            lines.append(
+                _("Cancelled sales: {n}, {amount}").format(
+                    n=cancelled["count"], amount=money(int(cancelled.get("total") or 0))
+                )
+            )
+        lines.append("")
         for method, amount in (report.get("by_method") or {}).items():
             lines.append(label_value(method_name(method), money(int(amount))))
         excess = int(report.get("voucher_excess") or 0)

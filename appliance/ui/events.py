@@ -210,6 +210,16 @@ class ScreenEvents:
             self.view.show_screen("sale")
         self._refresh("sale", "payment")
 
+    def on_card_pending(self, ev: Event) -> None:
+        """The store wants the terminal's answer before a card payment is taken."""
+        if self.view is not None:
+            self.view.card_dialog(int(ev.get("amount") or 0))
+
+    def on_card_refused(self, ev: Event) -> None:
+        self._sale(ev)
+        self._say(_("Card refused: nothing was taken. Choose another payment."), "warning")
+        self._refresh("sale", "payment")
+
     def on_sale_closed(self, ev: Event) -> None:
         st = self.state
         st.last_closed = ev
@@ -377,6 +387,10 @@ class ScreenEvents:
             st.sale = ev["sale"]
             self._refresh("sale", "payment")
         text = describe_error(ev)
+        if code == "manager_needed" and ev.get("action") and self.view is not None:
+            self.view.manager_dialog(str(ev.get("action") or ""))
+            self._say(text, "warning")
+            return
         if request is not None and request == self._article_request and self.view is not None:
             self.view.article_result(False, text)
         self._say(text, "error")

@@ -47,14 +47,18 @@ class LoginScreen(Screen):
         self.add_widget(root)
         self._listed: list[str] = []
 
+    def _pin_only(self) -> bool:
+        rules = getattr(self.ctl.till.catalogue, "rules", None) or {}
+        return rules.get("pin_only_login") is True
+
     def _ok(self, pin: str) -> None:
-        if self.chosen is None:
+        if self.chosen is None and not self._pin_only():
             self.ctl._say(_("Touch your name first."), "error")
             return
         if not pin:
             self.ctl._say(_("Type your PIN."), "error")
             return
-        self.ctl.login(self.chosen, pin)
+        self.ctl.login(self.chosen or "", pin)
 
     def choose(self, cashier_id: str) -> None:
         self.chosen = cashier_id
@@ -77,6 +81,8 @@ class LoginScreen(Screen):
             )
         elif st.mode in ("BOOT", "DISCOVERING"):
             self.hint.text = _("Looking for the store server… You can log in.")
+        elif self._pin_only():
+            self.hint.text = _("Type your PIN (or touch your name first).")
         else:
             self.hint.text = _("Touch your name, then type your PIN.")
         people = sorted((cat.cashiers if cat is not None else {}).items())

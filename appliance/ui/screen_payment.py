@@ -59,6 +59,9 @@ class PaymentScreen(Screen):
         self.total = TextLabel(font_size=sp(28), size_hint_y=None, height=dp(50))
         self.paid = TextLabel(font_size=sp(22), size_hint_y=None, height=dp(40))
         self.payments = TextLabel(font_size=sp(SIZES["text"]), valign="top")
+        #: each payment line taken, with a button that takes it off
+        self.payment_rows = BoxLayout(orientation="vertical", spacing=dp(4), size_hint_y=None)
+        self.payment_rows.bind(minimum_height=self.payment_rows.setter("height"))
         self.due_label = TextLabel(font_size=sp(24), bold=True, size_hint_y=None, height=dp(40))
         self.due_label.tag = "pay:due_label"
         self.due = TextLabel(
@@ -74,7 +77,8 @@ class PaymentScreen(Screen):
             height=dp(72),
         )
         self.next.bind(on_release=lambda *_: self._new_sale())
-        for w in (self.total, self.paid, self.payments, self.due_label, self.due, self.next):
+        for w in (self.total, self.paid, self.payments, self.payment_rows, self.due_label,
+                  self.due, self.next):  # fmt: skip
             box.add_widget(w)
         return box
 
@@ -123,6 +127,19 @@ class PaymentScreen(Screen):
         self._last_method = "cash"
         self.ctl.pay("cash", cents)
 
+    def _payment_rows(self, payments: list[dict[str, Any]]) -> None:
+        self.payment_rows.clear_widgets()
+        for i, p in enumerate(payments):
+            row = BoxLayout(spacing=dp(6), size_hint_y=None, height=dp(TOUCH))
+            text = TextLabel(text=label_value(method_name(p["method"]), money(int(p["amount"]))))
+            text.tag = f"payment:{i}"
+            row.add_widget(text)
+            off = TouchButton(_("Remove"), tag=f"payment:remove:{i}", size_hint_x=0.4,
+                              colour=list(COLOURS["danger"]))  # fmt: skip
+            off.bind(on_release=lambda _b, n=i: self.ctl.remove_payment(n))
+            row.add_widget(off)
+            self.payment_rows.add_widget(row)
+
     def _new_sale(self) -> None:
         self.ctl.state.last_closed = None
         self.manager.current = "sale"
@@ -157,6 +174,7 @@ class PaymentScreen(Screen):
             for b in (*self.method_buttons, self.keypad, self.exact):
                 b.disabled = True
             self.keypad.entry = ""
+            self.payment_rows.clear_widgets()
             return
         sale = st.sale
         self._open_payments = list(sale.get("payments") or [])
@@ -164,10 +182,8 @@ class PaymentScreen(Screen):
             self._last_method = None
         self.total.text = _("Total: {amount}").format(amount=money(int(sale.get("total") or 0)))
         self.paid.text = _("Paid: {amount}").format(amount=money(int(sale.get("paid") or 0)))
-        self.payments.text = "\n".join(
-            label_value(method_name(p["method"]), money(int(p["amount"])))
-            for p in sale.get("payments") or []
-        )
+        self.payments.text = ""
+        self._payment_rows(sale.get("payments") or [])
         self.due_label.text = _("Due")
         self.due.text = money(int(sale.get("due") or 0))
         self.due.color = COLOURS["warning"]

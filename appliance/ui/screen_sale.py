@@ -15,12 +15,12 @@ from .controller import TillController
 from .dialog_held import HeldDialog
 from .dialog_search import SearchDialog
 from .dialogs import DiscountDialog
-from .i18n import _, money, ngettext
+from .i18n import _, money, ngettext, percent
 from .keys import TypedCode
 from .labels import ProductButton
 from .pages import placed_page
 from .screen_tables import has_floor_plan
-from .theme import COLOURS, SIZES, rgba
+from .theme import COLOURS, SIZES, TOUCH, rgba
 from .widgets import Keypad, TextLabel, TicketView, TouchButton, fill
 
 __all__ = ["SaleScreen"]
@@ -106,9 +106,30 @@ class SaleScreen(Screen):
             height=dp(72),
         )
         self.pay.bind(on_release=lambda *_: self._pay())
-        for w in (self.header, self.ticket, self.discount_line, totals, actions, self.pay):
+        # taken away or eaten in: each line's VAT follows (the store's eat-in rates)
+        self.where = GridLayout(cols=2, spacing=dp(4), size_hint_y=None, height=0)
+        self.where_buttons: dict[bool, TouchButton] = {}
+        for inside, text, tag in ((False, _("Take away"), "sale:take_away"),
+                                  (True, _("Eat in"), "sale:eat_in")):  # fmt: skip
+            b = TouchButton(text, tag=tag, font_size=sp(16))
+            b.bind(on_release=lambda _b, i=inside: self.ctl.set_eat_in(i))
+            self.where_buttons[inside] = b
+            self.where.add_widget(b)
+        for w in (self.header, self.ticket, self.discount_line, totals, self.where, actions,
+                  self.pay):  # fmt: skip
             side.add_widget(w)
         return side
+
+    def _where(self, sale: dict[str, Any]) -> None:
+        """The take-away / eat-in switch, for a store with eat-in rates."""
+        rules = getattr(self.ctl.till.catalogue, "rules", None) or {}
+        shown = bool(rules.get("eat_in_vat"))
+        self.where.height = dp(TOUCH) if shown else 0
+        self.where.opacity = 1 if shown else 0
+        inside = bool(sale.get("eat_in"))
+        for i, b in self.where_buttons.items():
+            b.disabled = not shown
+            b.colour = list(COLOURS["function"] if i == inside else COLOURS["key"])
 
     def _discount(self, *, line: bool) -> None:
         st = self.ctl.state
@@ -225,6 +246,8 @@ class SaleScreen(Screen):
             if sent:
                 part = ngettext("{n} sent", "{n} sent", sent).format(n=sent)
                 detail.append(_("sent") if sent == ln["quantity"] else part)
+            if ln.get("own_vat_bp") is not None:  # eaten in at another rate
+                detail.append(_("VAT {rate} eaten in").format(rate=percent(int(ln["vat_bp"]))))
             rows.append(
                 {
                     "line_index": int(ln["index"]),
@@ -257,6 +280,7 @@ class SaleScreen(Screen):
         )
         self.discount_line.height = dp(30) if sd else 0
         self.total.text = money(int(sale.get("total") or 0))
+        self._where(sale)
         self.pay.label = _("Pay {amount}").format(amount=money(int(sale.get("due") or 0)))
         # the lines on screen, the waiting ones too: the count does not change again
         # (and render again) when the core confirms a line

@@ -157,11 +157,16 @@ def describe_error(event: dict[str, Any]) -> str:
     table = table_text(code, str(event.get("table_id") or ""))
     if table is not None:
         return table
-    refund = refund_text(code, event)
+    # a sale's edit a manager approves names its `action`; a refund's does not
+    refund = None if event.get("action") else refund_text(code, event)
     if refund is not None:
         return refund
     texts = {
         "bad_login": _("Wrong PIN, or unknown cashier."),
+        "pin_locked": _("Too many wrong PINs: wait {s} s before the next try.").format(
+            s=event.get("wait_s", "")
+        ),
+        "pin_ambiguous": _("This PIN is not one cashier's: touch your name."),
         "not_logged_in": _("Log in first."),
         "not_ready": _("Looking for the store server, one moment."),
         "question_pending": _("Answer the question first."),
@@ -173,6 +178,12 @@ def describe_error(event: dict[str, Any]) -> str:
         "bad_price": _("A price is an amount from 0 to 100,000 €."),
         "bad_discount": _("A discount is between 0 and what it reduces."),
         "no_such_line": _("Choose a line of the ticket first."),
+        "no_such_payment": _("Choose a payment line first."),
+        "manager_needed": _("A manager must approve this."),
+        "manager_refused": _("Not a manager's PIN: nothing was changed."),
+        "cancel_not_recorded": _(
+            "The cancel could not be recorded on this till: the sale stays. Call support."
+        ),
         "payment_started": _("A payment was taken: the lines cannot change any more."),
         "empty_sale": _("The ticket is empty."),
         "already_paid": _("This sale is already paid."),

@@ -21,6 +21,7 @@ from kivy.uix.widget import Widget
 from . import i18n
 from .controller import TillController
 from .dialog_kitchen import KitchenDialog
+from .dialog_manager import CancelDialog, CardDialog, ManagerDialog
 from .dialogs import (
     ArticleDialog,
     InfoDialog,
@@ -344,3 +345,12 @@ class TillRoot(BoxLayout):
 
     def info(self, title: str, text: str) -> None:
         InfoDialog(title, text).open(animation=False)
+
+    def manager_dialog(self, action: str) -> None:
+        ManagerDialog(action, self.ctl.till.catalogue, self.ctl.approve).open(animation=False)
+
+    def cancel_dialog(self, text: str) -> None:
+        CancelDialog(text, self.ctl.cancel_confirmed).open(animation=False)
+
+    def card_dialog(self, amount: int) -> None:
+        CardDialog(amount, self.ctl.card_answer).open(animation=False)

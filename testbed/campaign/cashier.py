@@ -142,7 +142,8 @@ class Cashier:
     def sell_one(self, kill_at: str | None = None) -> str:
         if not self.logged_in:
             self.login()
-        self.till.send("cancel")
+        # what a sale cut short left: the demo store's manager approves its cancel
+        self.till.send("cancel", manager="m1", manager_pin="9876")
         self.wait({"sale_cancelled"})
         k = self.rng.randint(1, 3)
         start = self.rng.randrange(len(self.barcodes))

@@ -318,3 +318,27 @@ def test_the_office_json_routes_fuzzed(server, office):
         one()
     assert ran >= 60
     assert office.http.get("/admin/articles").status_code == 200
+
+
+def test_a_manager_sets_the_till_rules_and_a_snapshot_carries_them(server, office):
+    page = office.http.get("/admin/rules")
+    assert page.status_code == 200 and 'name="discount_percent" inputmode="numeric" value="20"' in (
+        page.text
+    )
+    before = server.api("GET", f"{API}/snapshot").json()["version"]
+    bad = office.post("/admin/rules", {"discount_percent": "150", "void_cents": "10,00"})
+    assert bad.status_code == 422 and "discount_percent" in bad.text
+    assert server.api("GET", f"{API}/till-rules").json()["discount_percent"] == 20
+    typed = {"discount_percent": "15", "discount_cents": "", "price_cut_cents": "2,50",
+             "void_cents": "10", "cancel_cents": "20,00", "pin_tries": "3", "pin_lock_s": "45",
+             "pin_only_login": "on"}  # fmt: skip
+    assert office.post("/admin/rules", typed).status_code == 303
+    rules = server.api("GET", f"{API}/till-rules").json()
+    assert {k: rules[k] for k in ("discount_percent", "discount_cents", "price_cut_cents",
+                                  "void_cents", "pin_tries", "pin_lock_s", "pin_only_login",
+                                  "card_confirmation")} == {
+        "discount_percent": 15, "discount_cents": None, "price_cut_cents": 250,
+        "void_cents": 1000, "pin_tries": 3, "pin_lock_s": 45, "pin_only_login": True,
+        "card_confirmation": False,
+    }  # fmt: skip
+    assert server.api("GET", f"{API}/snapshot").json()["version"] > before

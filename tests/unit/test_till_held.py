@@ -132,3 +132,22 @@ def test_a_damaged_file_is_kept_aside_and_the_till_starts(rig):
     till.hold("list")
     assert _last(events, "held_orders")["orders"] == []
     assert (folder / "held.json.damaged").exists()
+
+
+def test_a_held_sale_eaten_in_comes_back_eaten_in_with_its_approvals(rig):
+    _folder, new_till = rig
+    till, _events = new_till()
+    till.scan("111")
+    sale = till.register.sale
+    sale.set_eat_in(True, {550: 1000})  # the store's eat-in rate (its snapshot has none)
+    sale.approvals.append({"action": "discount", "manager_id": "m1", "cashier_id": "c1"})
+    held = till.hold("park")
+    till.stop()
+    again, _ = new_till()  # a restart in between
+    again.hold("resume", held_id=held["held_id"])
+    back = again.register.sale
+    assert back.eat_in and [ln.vat_bp for ln in back.lines] == [1000]
+    again.scan("222")  # rung up after: eaten in too
+    assert [ln.vat_bp for ln in back.lines] == [1000, 1000]
+    record = again.pay("card", 410)
+    assert record["eat_in"] is True and record["approvals"][0]["manager_id"] == "m1"

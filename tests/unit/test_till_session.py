@@ -499,3 +499,23 @@ def test_the_cashier_hears_of_a_clock_off_once_per_change(rig):
     told = [(e["offset_s"], e["message"]) for e in named(rig.events, "clock_off")]
     assert [o for o, _ in told] == [-18000, -18100, 3]
     assert "5 h 00 min behind" in told[0][1] and "right again" in told[2][1]
+
+
+def test_a_cancel_the_journal_cannot_keep_leaves_the_sale_and_says_so(rig, monkeypatch):
+    till = online(rig)
+    till.scan("3760000000011")
+
+    def full(*_a, **_k):
+        raise LogWriteError(28, "No space left on device")
+
+    monkeypatch.setattr(till.events._log, "append", full)
+    till.cancel()  # no store rules in this snapshot: no manager asked
+    assert named(rig.events, "error")[-1]["code"] == "cancel_not_recorded"
+    assert [ln.article_id for ln in till.sale.lines] == ["A001"]
+    assert not named(rig.events, "sale_cancelled")
+    monkeypatch.undo()
+    till.cancel()
+    assert named(rig.events, "sale_cancelled")[-1]["journaled"] is True
+    assert till.sale.lines == []
+    kept = [e for e in till.events.all() if e["type"] == "sale_cancelled"]
+    assert len(kept) == 1 and kept[0]["data"]["total"] == 110

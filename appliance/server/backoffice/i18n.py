@@ -41,6 +41,24 @@ FR: dict[str, str] = {
     "Button colour": "Couleur du bouton",
     "none": "aucune",
     "Save": "Enregistrer",
+    "Till rules": "Règles de caisse",
+    "Above these, the till asks for a manager's PIN. Leave a field empty: never asked.": (
+        "Au-delà, la caisse demande le code d'un responsable. Champ vide : jamais demandé."
+    ),
+    "A cancel after a payment always needs a manager.": (
+        "Une annulation après un paiement demande toujours un responsable."
+    ),
+    "Discount above (%)": "Remise au-delà de (%)",
+    "Discount above (€)": "Remise au-delà de (€)",
+    "Price lowered by more than (€)": "Prix baissé de plus de (€)",
+    "Void of a line above (€)": "Annulation d'une ligne au-delà de (€)",
+    "Cancel of a sale above (€)": "Annulation d'une vente au-delà de (€)",
+    "Wrong PINs before the till waits": "Codes erronés avant que la caisse n'attende",
+    "First wait (seconds, doubling)": "Première attente (secondes, doublée ensuite)",
+    "Log in with the PIN alone": "Connexion avec le seul code",
+    "Card payments wait for the terminal's answer": (
+        "Les paiements par carte attendent la réponse du terminal"
+    ),
     "Archive": "Archiver",
     "Archived": "Archivé",
     "Edit": "Modifier",

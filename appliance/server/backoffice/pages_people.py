@@ -1,5 +1,5 @@
-"""Back-office pages: cashiers and managers, and the tills (enrolment, revocation,
-live status)."""
+"""Back-office pages: cashiers and managers, the till rules (what needs a manager's
+PIN, the PIN settings), and the tills (enrolment, revocation, live status)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from appliance.domain import parse_cents
+from appliance.domain.approval import RulesError
+
 from ..enrolment import create_code, list_tills, revoke
 from ..gaps import pending
 from ..shop import shop_of
+from ..till_rules import get_till_rules, set_till_rules
 from .auth import set_password
 from .editing import FormErrors, cashier_list, change_pin, create_cashier, set_active
 from .web import BASE, form_of, page, redirect, session_of
@@ -64,6 +68,62 @@ async def cashier_write(request: Request) -> Response:
         return page(request, "cashiers.html", s, 422, people=cashier_list(store), errors=e.errors)
     s.flash.append("Saved. The tills have it within seconds.")
     return redirect(f"{BASE}/cashiers")
+
+
+#: the thresholds typed in euros (empty: never asked), then the whole numbers
+AMOUNTS = ("discount_cents", "price_cut_cents", "void_cents", "cancel_cents")
+NUMBERS = ("discount_percent", "pin_tries", "pin_lock_s")
+SWITCHES = ("pin_only_login", "card_confirmation")
+
+
+def _rules_view(rules: dict[str, Any]) -> dict[str, Any]:
+    shown = dict(rules)
+    for k in AMOUNTS:
+        c = rules.get(k)
+        shown[k] = "" if c is None else f"{int(c) // 100},{int(c) % 100:02d}"
+    return shown
+
+
+@router.get("/rules")
+def rules_page(request: Request) -> Response:
+    s = session_of(request)
+    rules = get_till_rules(shop_of(request).store)
+    return page(request, "rules.html", s, rules=_rules_view(rules), errors={})
+
+
+@router.post("/rules")
+async def rules_write(request: Request) -> Response:
+    """Save the till rules, then build a snapshot: the tills take it at their next
+    health check."""
+    s, form = await form_of(request)
+    shop = shop_of(request)
+    fields = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    doc: dict[str, Any] = {k: k in fields for k in SWITCHES}
+    errors: dict[str, str] = {}
+    for k in AMOUNTS + NUMBERS:
+        typed = fields.get(k, "")
+        try:
+            if not typed:
+                doc[k] = None
+            else:
+                doc[k] = parse_cents(typed) if k in AMOUNTS else int(typed)
+        except ValueError:
+            errors[k] = "an amount like 10,00" if k in AMOUNTS else "a whole number"
+    if doc.get("pin_tries") is None:
+        doc.pop("pin_tries")
+    if doc.get("pin_lock_s") is None:
+        doc.pop("pin_lock_s")
+    if not errors:
+        try:
+            await run_in_threadpool(set_till_rules, shop.store, doc)
+        except RulesError as e:
+            errors[str(e).split(":")[0]] = str(e)
+    if errors:
+        shown = _rules_view(get_till_rules(shop.store))
+        return page(request, "rules.html", s, 422, rules=shown, errors=errors)
+    await run_in_threadpool(shop.build_snapshot)
+    s.flash.append("Saved. The tills have it within seconds.")
+    return redirect(f"{BASE}/rules")
 
 
 def _ago(iso: str | None) -> float | None:
