@@ -12,6 +12,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 
 from .controller import TillController
+from .dialog_cash import CashDialog
 from .dialog_held import HeldDialog
 from .dialogs import DiscountDialog
 from .i18n import _, money, ngettext
@@ -153,7 +154,7 @@ class SaleScreen(Screen):
             size_hint_x=0.5,
         )
         self.keypad.hint = _("Quantity or barcode")
-        functions = GridLayout(cols=2, spacing=dp(4), size_hint_x=0.5)
+        functions = GridLayout(cols=3, spacing=dp(4), size_hint_x=0.5)
         self.functions: dict[str, TouchButton] = {}
         for tag, label, call in (
             ("fn:kitchen", _("Send to kitchen"), self._kitchen),
@@ -163,11 +164,13 @@ class SaleScreen(Screen):
             ("fn:reprint", _("Reprint receipt"), self.ctl.reprint_last),
             ("fn:xreport", _("X report"), self.ctl.request_x_report),
             ("fn:drawer", _("Open drawer"), self.ctl.open_drawer),
+            ("fn:cash", _("Cash control"), self._cash),
             ("fn:article", _("New article"), self._article),
             ("fn:upload", _("Send sales"), self.ctl.upload),
             ("fn:logout", _("Log out"), self.ctl.logout),
         ):
-            b = TouchButton(label, tag=tag, colour=list(COLOURS["function"]))
+            b = TouchButton(label, tag=tag, colour=list(COLOURS["function"]),
+                            font_size=sp(SIZES["small"]))  # fmt: skip
             b.bind(on_release=lambda _b, c=call: c())
             self.functions[tag] = b
             functions.add_widget(b)
@@ -184,6 +187,9 @@ class SaleScreen(Screen):
 
     def _held(self) -> None:
         HeldDialog(self.ctl).open()
+
+    def _cash(self) -> None:
+        CashDialog(self.ctl).open()
 
     def _refund(self) -> None:
         if self.ctl.view is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .i18n import _, money, ngettext
+from .texts_cash import cash_text
 from .texts_refunds import refund_text
 from .texts_tables import table_text
 
@@ -157,7 +158,7 @@ def describe_error(event: dict[str, Any]) -> str:
     table = table_text(code, str(event.get("table_id") or ""))
     if table is not None:
         return table
-    refund = refund_text(code, event)
+    refund = cash_text(code, event) or refund_text(code, event)
     if refund is not None:
         return refund
     texts = {
