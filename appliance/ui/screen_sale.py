@@ -170,7 +170,7 @@ class SaleScreen(Screen):
             ("fn:logout", _("Log out"), self.ctl.logout),
         ):
             b = TouchButton(label, tag=tag, colour=list(COLOURS["function"]),
-                            font_size=sp(SIZES["small"] - 2))  # fmt: skip
+                            font_size=sp(SIZES["small"]))  # fmt: skip
             b.bind(on_release=lambda _b, c=call: c())
             self.functions[tag] = b
             functions.add_widget(b)
