@@ -9,7 +9,9 @@ face value (what the issuer pays back), and the excess is shown apart as
 
 Refunds (`kind: "refund"`, refund.py) are counted apart, in `refunds`: their
 number, total, what went back per method and per VAT rate; `net_total` is the
-takings less them, and `net_cash` the cash that stayed in the drawer.
+takings less them, and `net_cash` the cash that stayed in the drawer. The cash
+control records (`kind: "cash"`, cash.py) give `cash`: the float, cash in and out,
+the expected cash and the last count.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .cash import cash_figures
 from .sale import PAYMENT_METHODS
 
 __all__ = ["day_figures", "refund_figures"]
@@ -36,9 +39,13 @@ def day_figures(
     modes = {"online": 0, "autonomous": 0}
     count = total = discounts = voucher_excess = eat_in = 0
     refunds: list[Mapping[str, Any]] = []
+    cash: list[Mapping[str, Any]] = []
     for rec in records:
         if rec.get("kind") == "refund":
             refunds.append(rec)
+            continue
+        if rec.get("kind") == "cash":
+            cash.append(rec)
             continue
         if rec.get("kind", "sale") != "sale":
             continue
@@ -89,6 +96,7 @@ def day_figures(
         "refunds": back,
         "net_total": total - back["total"],
         "net_cash": cash_in - cash_out,
+        "cash": cash_figures(cash, cash_in - cash_out),
     }
 
 

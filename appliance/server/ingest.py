@@ -32,6 +32,7 @@ from appliance.domain.chain import fast_canonical as _canonical
 from appliance.domain.chain import is_plain as _plain
 from appliance.domain.chain import verify_record_fast as _verify
 from appliance.protocol import SaleRecord
+from appliance.protocol.cash import CashRecord
 from appliance.protocol.refund import RefundRecord
 from appliance.system.crash import crash_point
 
@@ -71,6 +72,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("autonome.server.ingest")
+
+#: the records of a till's outbox besides sales: refunds, cash control
+_MODELS: dict[Any, Any] = {"refund": RefundRecord, "cash": CashRecord}
 
 HTTP_STATUS = {"stored": 201, "duplicate": 200, "conflict": 409, "quarantined": 422}
 
@@ -156,7 +160,7 @@ class _Batch:
         claimed_till = _int(item.get("till_id"))
         sale_id = item.get("sale_id") if isinstance(item.get("sale_id"), str) else None
         seq = _int(item.get("seq")) if claimed_till in (None, self.till_id) else None
-        model = RefundRecord if item.get("kind") == "refund" else SaleRecord
+        model = _MODELS.get(item.get("kind"), SaleRecord)
         try:
             rec = model.model_validate(item)
         except ValidationError as e:

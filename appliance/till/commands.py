@@ -181,6 +181,20 @@ class HeldCommand(_Args):
     note: str | None = None
 
 
+class CashCommand(_Args):
+    """`cash` with its `action`: float (`amount`), in or out (`amount`, `reason`), count
+    (`counted` {denomination in cents: pieces}), expected; a manager's `manager` and
+    `pin` for out and count when the cashier is none. The count's pieces are checked by
+    the till (`bad_count`), as typed."""
+
+    action: str
+    amount: int | str | None = None
+    reason: str | None = None
+    counted: dict[str, int | str] | None = None
+    manager: str | None = None
+    pin: str | None = None
+
+
 class PriceCheck(_Args):
     query: str
 
@@ -213,6 +227,7 @@ ARGUMENTS: dict[str, type[_Args]] = {
     "table": TableCommand,
     "refund": RefundCommand,
     "held": HeldCommand,
+    "cash": CashCommand,
     "price_check": PriceCheck,
     "status": _NoArgs,
     "upload": _NoArgs,

@@ -73,6 +73,7 @@ COMMANDS: dict[str, Callable[[Till, Any], Any]] = {
     "refund": lambda t, a: t.refund(a.action, **a.model_dump(exclude={"action"})),
     "price_check": lambda t, a: t.price_check(a.query),
     "held": lambda t, a: t.hold(a.action, **a.model_dump(exclude={"action"})),
+    "cash": lambda t, a: t.cash(a.action, **a.model_dump(exclude={"action"}, exclude_none=True)),
     "status": lambda t, a: t.status(),
     "upload": lambda t, a: t.upload(),
     "reprint": lambda t, a: t.reprint_last(),

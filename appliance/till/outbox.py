@@ -264,10 +264,18 @@ class Outbox:
         return any(e.seq is None and e.after_seq == seq for e in self.kept_aside)
 
     def last_record(self) -> dict[str, Any] | None:
-        """The last sale in the outbox (None when there is none, or it is unreadable)."""
+        """The last sale or refund in the outbox, past the cash control records after it
+        (None when there is none, or it is unreadable)."""
         with self._index_lock:
-            last = next((e for e in reversed(self._entries) if e.raw is None), None)
-        return None if last is None else self.load(last)
+            entries = list(self._entries)
+        for entry in reversed(entries):
+            if entry.raw is None:
+                record = self.load(entry)
+                if record.get("kind") != "cash":
+                    return record
+                continue
+            return None
+        return None
 
     def sales(self) -> list[dict[str, Any]]:
         """Every readable sale of the outbox, in file order (the X report's reading)."""

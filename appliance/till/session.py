@@ -4,15 +4,12 @@
 as events (dicts) to the subscribers of `till.bus`. It holds the mode, the
 question put to the cashier and the catalogue sold from, and wires its
 collaborators, each given only what it needs (docs/architecture.md, "The till
-core"):
-
-- `Register` (register.py): the sale, the cashier, the lookup, the outbox append;
-- `Link` (link.py): the thread to the server (discovery, heartbeat, drain, upload);
-- `SnapshotFetcher` (fetcher.py): the snapshot downloaded, checked, installed;
-- `Connection` (connection.py): the server's address and its one client.
-
-They tell the core what they saw through one door, `signal(news)` (ports.py);
-nothing else changes its mode. Nothing runs until `start()`; `stop()` ends it.
+core"): `Register` (register.py: the sale, the cashier, the outbox append), `Link`
+(link.py: the thread to the server), `SnapshotFetcher` (fetcher.py), `Connection`
+(connection.py: the server and its one client), the desks of refunds, held orders,
+tables and cash. They tell the core what they saw through one door, `signal(news)`
+(ports.py); nothing else changes its mode. Nothing runs until `start()`; `stop()`
+ends it.
 """
 
 from __future__ import annotations
@@ -26,6 +23,7 @@ from typing import Any
 from appliance.domain import Clock, EventType, Sale, utc_now
 
 from .bus import EventBus
+from .cash import CashDesk
 from .client import ServerClient
 from .config import Settings, TillConfig
 from .connection import Connection
@@ -136,8 +134,7 @@ class Till:
 
     # -- life ------------------------------------------------------------------
     def open(self) -> None:
-        """Read the files (outbox, events, snapshot), wire the collaborators. No thread,
-        no socket."""
+        """Read the files, wire the collaborators (no thread, no socket)."""
         self.outbox = Outbox.open(self.data_dir)
         self.events = EventLog.open(self.data_dir, self.till_id, now=self.now)
         self.catalogue = self.snapshots.load()
@@ -164,6 +161,10 @@ class Till:
             threshold=lambda: self.settings.refund_manager_above,
         )  # fmt: skip
         self.held = HeldOrders(self, self.register, self.data_dir, lock=self.lock, now=self.now)
+        self.cash_desk = CashDesk(
+            self, self.outbox, till_id=self.till_id, cashier=lambda: self.register.cashier,
+            report=self.x_report, now=self.now, lock=self.lock, wake=self.wake,
+        )  # fmt: skip
         self.readings = ServerReadings(
             self.outbox, self.events, self.bus.publish, self.wake, self.config.server_id
         )
@@ -205,8 +206,7 @@ class Till:
         if self.discovery is not None:
             self.discovery.stop()
         self.server.close()
-        if self.events is not None and self.outbox is not None:
-            box = self.outbox
+        if self.events is not None and (box := self.outbox) is not None:
             self.events.record(EventType.SHUTDOWN, last_seq=box.last_seq, acked=box.acked)
         if self.outbox is not None:
             self.outbox.close()
@@ -232,8 +232,7 @@ class Till:
 
     # -- the one door: a transition, or news of what a collaborator saw ------------
     def signal(self, news: News | Signal, *, reason: str = "") -> bool:
-        """Apply what was seen: a transition of modes.py (False when it means nothing
-        now), or news from the link or the fetcher (ports.py)."""
+        """Apply a transition of modes.py (False: it means nothing now) or news (ports.py)."""
         if isinstance(news, Signal):
             return self._step(news, reason=reason)
         match news:
@@ -438,10 +437,13 @@ class Till:
         """A held order's step (till/held.py): park, list, resume, discard."""
         return self.held.run(action, **args)
 
+    def cash(self, action: str, **args: Any) -> dict[str, Any] | None:
+        """Cash control (till/cash.py): float, in, out, count, expected."""
+        return self.cash_desk.run(action, **args)
+
     # -- snapshot ----------------------------------------------------------------
     def fetch_snapshot(self, version: int | None = None) -> bool:
-        """Download, check and install the server's snapshot now; True when installed."""
-        return self.fetcher.fetch() is not None
+        return self.fetcher.fetch() is not None  # downloaded, checked, installed
 
     # -- devices ---------------------------------------------------------------
     def plug_devices(self, devices: DevicePort | None) -> None:
@@ -449,8 +451,7 @@ class Till:
         self._devices = devices
 
     def record_event(self, kind: EventType, /, **fields: Any) -> None:
-        """Write an event of the till's own (a device's: a drawer opened, a receipt not
-        printed) into the journal, durably, before it is said."""
+        """An event of the till's devices into the journal, durably, before it is said."""
         self.events.record(kind, **fields)
 
     def last_record(self) -> dict[str, Any] | None:
@@ -473,7 +474,7 @@ class Till:
     # -- status ----------------------------------------------------------------
     @property
     def pending_count(self) -> int:
-        """Sales in the outbox the server has not acknowledged yet."""
+        """Records in the outbox the server does not hold yet."""
         return self.outbox.pending_count if self.outbox is not None else 0
 
     def x_report(self, now: Any = None) -> dict[str, Any]:

@@ -37,7 +37,8 @@ def report_from_records(
     """Count, total, amounts per payment method and per VAT rate of the sales closed on
     `day` (in `zone`), by the domain's one rule (`domain.figures`, the server's reports
     use it too): cash net of the change given, a meal voucher at its face value, its
-    excess apart (`voucher_excess`)."""
+    excess apart (`voucher_excess`); the float, cash in and out, the cash the drawer
+    should hold (`expected_cash`) and the last count against it."""
     today = []
     for r in records:
         try:
@@ -72,6 +73,13 @@ def report_from_records(
         "refunded": f["refunds"]["total"],
         "refunded_by_method": {p["method"]: p["amount"] for p in f["refunds"]["payments"]},
         "net_total": f["net_total"],
+        "float": f["cash"]["float"],
+        "cash_in": f["cash"]["cash_in"],
+        "cash_out": f["cash"]["cash_out"],
+        "cash_movements": f["cash"]["movements"],
+        "expected_cash": f["cash"]["expected"],
+        "counted_cash": f["cash"]["counted"],
+        "cash_difference": f["cash"]["difference"],
     }
 
 

@@ -20,6 +20,7 @@ from appliance.domain import FRENCH_RATES
 from .i18n import N_, _, label_value, long_date, money, ngettext, parse_amount, percent
 from .keyboard import attach
 from .texts import QuestionText
+from .texts_cash import cash_lines
 from .theme import COLOURS, SIZES, TOUCH
 from .widgets import Bar, Keypad, TextLabel, TouchButton, fill
 
@@ -417,6 +418,7 @@ class XReportDialog(Dialog):
             net = money(int(report.get("net_total") or 0))
             lines.append(_("Net of refunds: {amount}").format(amount=net))
         lines.append("")
+        lines += [*cash_lines(report), ""]
         for v in report.get("by_vat") or []:
             lines.append(
                 _("VAT {rate}: {gross} incl. {vat} VAT").format(

@@ -12,6 +12,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 
 from .controller import TillController
+from .dialog_cash import CashDialog
 from .dialog_held import HeldDialog
 from .dialog_search import SearchDialog
 from .dialogs import DiscountDialog
@@ -190,11 +191,13 @@ class SaleScreen(Screen):
             ("fn:reprint", _("Reprint receipt"), self.ctl.reprint_last),
             ("fn:xreport", _("X report"), self.ctl.request_x_report),
             ("fn:drawer", _("Open drawer"), self.ctl.open_drawer),
+            ("fn:cash", _("Cash control"), self._cash),
             ("fn:article", _("New article"), self._article),
             ("fn:upload", _("Send sales"), self.ctl.upload),
             ("fn:logout", _("Log out"), self.ctl.logout),
         ):
-            b = TouchButton(label, tag=tag, colour=list(COLOURS["function"]), font_size=sp(15))
+            b = TouchButton(label, tag=tag, colour=list(COLOURS["function"]),
+                            font_size=sp(SIZES["small"]))  # fmt: skip
             b.bind(on_release=lambda _b, c=call: c())
             self.functions[tag] = b
             functions.add_widget(b)
@@ -211,6 +214,9 @@ class SaleScreen(Screen):
 
     def _held(self) -> None:
         HeldDialog(self.ctl).open()
+
+    def _cash(self) -> None:
+        CashDialog(self.ctl).open()
 
     def _refund(self) -> None:
         if self.ctl.view is not None:

@@ -1,6 +1,6 @@
 """`python -m appliance.ui.screenshots OUT` (`make screenshots`): the till's screens as
-PNG files, at 1024x768 and 1280x800: login, sale, payment, question, autonomous,
-upload.
+PNG files, at 1024x768 and 1280x800: login, sale, payment, tables, cash control,
+question, autonomous, upload.
 
 A demo store server runs on loopback (`autonome server init --demo`), a till is
 enrolled with it and runs in this process behind the real screens on an
@@ -182,6 +182,7 @@ def _run(out: Path, lang: str, work: Path) -> int:
         _close_drawer(shots, till, ctl)  # the cashier pushes the drawer shut
         _tables(shots, root, till, ids)
         _shop(shots, root, till, ctl, ids)
+        _cash(shots, ctl)
 
         ctl.add(ids["Baguette"])
         ctl.add(ids["Expresso"])
@@ -219,6 +220,23 @@ def _run(out: Path, lang: str, work: Path) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _cash(shots: Shooter, ctl: Any) -> None:
+    """The cash dialog, the drawer half counted: a float, notes and coins typed."""
+    from .dialog_cash import CashDialog
+
+    ctl.till.cash("float", amount=15000)
+    shots.settle()
+    dialog = CashDialog(ctl)
+    dialog.open()
+    for denomination, pieces in ((5000, "2"), (2000, "3"), (1000, "4"), (200, "6")):
+        dialog._choose(denomination)
+        dialog._set_pieces(pieces)
+    shots.settle()
+    shots.shoot("cash")
+    dialog.dismiss()
+    shots.frames()
 
 
 def _tables(shots: Shooter, root: Any, till: Any, ids: dict[str, str]) -> None:

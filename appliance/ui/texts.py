@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .i18n import _, money, ngettext
+from .texts_cash import cash_text
 from .texts_refunds import refund_text
 from .texts_tables import table_text
 
@@ -158,7 +159,7 @@ def describe_error(event: dict[str, Any]) -> str:
     if table is not None:
         return table
     # a sale's edit a manager approves names its `action`; a refund's does not
-    refund = None if event.get("action") else refund_text(code, event)
+    refund = cash_text(code, event) or (None if event.get("action") else refund_text(code, event))
     if refund is not None:
         return refund
     texts = {

@@ -180,6 +180,12 @@ FR: dict[str, str] = {
     ),
     "Show archived": "Afficher les archivés",
     "Restore": "Rétablir",
+    "cash": "espèces",
+    "cash float": "Fond de caisse",
+    "cash in": "Entrée d'espèces",
+    "cash out": "Sortie d'espèces",
+    "cash count": "Comptage de caisse",
+    "expected": "attendu",
 }
 
 
