@@ -18,6 +18,9 @@ from typing import Any
 from appliance.processes import ServerProcess
 from testbed.rig import enrol
 
+#: how long a touch waits for its widget to be on screen
+TOUCH_WAIT_S = 5
+
 
 def enrolled_till(server: ServerProcess, folder: Path, url: str | None = None, **settings: Any):
     """A `Till` core enrolled with `server` (reaching it at `url`), not started."""
@@ -134,6 +137,11 @@ class TillScreen:
     def touch(self, tag: str) -> None:
         from kivy.tests.common import UnitTestTouch
 
+        # a widget a command brings (the login screen after a logout) may come a few
+        # frames late on a busy machine: wait for it as a cashier would, then touch
+        deadline = time.monotonic() + TOUCH_WAIT_S
+        while not self.has(tag) and time.monotonic() < deadline:
+            self.loop.idle()  # find says what is missing after that
         w = self.find(tag)
         self.frames(1)
         x, y = w.to_window(*w.center)
