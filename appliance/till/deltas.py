@@ -24,8 +24,9 @@ import contextlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -35,6 +36,9 @@ from appliance.protocol.signing import BadKey, load_public_key, verify
 from appliance.system.files import fsync_dir
 
 from .snapshot import Catalogue
+
+if TYPE_CHECKING:
+    from .ports import Core
 
 __all__ = ["DeltaFollower", "DeltaLog", "DeltaRefused", "apply_ops", "till_version"]
 
@@ -216,25 +220,41 @@ class DeltaFollower:
     """The thread that keeps an online till's catalogue at the server's latest delta (an
     autonomous one's too while its server answers again)."""
 
-    def __init__(self, till: Any, version: str = "") -> None:
-        """`till`: the core (its mode, catalogue, server_url, config, tls, stopping, bus,
-        fetcher and error), read only; the catalogue's dicts are what it changes."""
-        self.till = till
+    def __init__(
+        self,
+        core: Core,
+        config: Any,
+        snapshot_dir: Path,
+        *,
+        tls: Any,
+        stop: threading.Event,
+        server_url: Callable[[], str | None],
+        follows: Callable[[], bool],
+        take_snapshot: Callable[[], Any],
+        version: str = "",
+    ) -> None:
+        """`core`: its catalogue (whose dicts it changes), `publish` and `error`;
+        `config`: the till's (its token, the snapshot's signing key). It polls while
+        `follows()` (online, or autonomous while the server answers) at `server_url()`
+        over `tls`, and calls `take_snapshot` when the feed says it is too far behind."""
+        self.core = core
         self.version = version
-        self.log = DeltaLog(till.data_dir / "snapshot", till.config.signing_key)
+        self.log = DeltaLog(snapshot_dir, config.signing_key)
+        self.token, self.tls, self.server_url = config.token, tls, server_url
+        self.follows, self.take_snapshot, self.stop = follows, take_snapshot, stop
         self._http: Any = None
         self._url: str | None = None
         self.refused = 0
 
     def replay(self) -> None:
-        cat = self.till.catalogue
+        cat = self.core.catalogue
         if cat is not None:
             n = self.log.replay(cat)
             if n:
                 log.info("%d delta(s) of today applied again on snapshot %s", n, cat.version)
 
     def snapshot_installed(self) -> None:
-        cat = self.till.catalogue
+        cat = self.core.catalogue
         if cat is not None:
             try:
                 self.log.restart(cat)
@@ -250,7 +270,7 @@ class DeltaFollower:
     def _client(self) -> Any:
         import httpx
 
-        url = self.till.server_url
+        url = self.server_url()
         if self._http is None or url != self._url:
             if self._http is not None:
                 self._http.close()
@@ -260,66 +280,59 @@ class DeltaFollower:
             self._http = httpx.Client(
                 base_url=https_url(str(url)) + API_PREFIX,
                 headers={
-                    "Authorization": f"Bearer {self.till.config.token}",
+                    "Authorization": f"Bearer {self.token}",
                     TILL_VERSION_HEADER: self.version,
                 },
                 timeout=httpx.Timeout(2.0, read=WAIT_S + 5),
-                verify=self.till.tls,
+                verify=self.tls,
             )
         return self._http
 
     def run(self) -> None:
-        from .modes import Mode
-
-        t = self.till
-        while not t.stopping.is_set():
-            cat = t.catalogue
-            # online, or autonomous while the server answers after "later"
-            follow = t.mode == Mode.ONLINE or (
-                t.mode == Mode.AUTONOMOUS and getattr(t, "server_answers", False)
-            )
-            if not follow or cat is None or not t.server_url:
-                t.stopping.wait(0.5)
+        while not self.stop.is_set():
+            cat = self.core.catalogue
+            if not self.follows() or cat is None or not self.server_url():
+                self.stop.wait(0.5)
                 continue
             try:
                 self.poll_once(cat)
             except Exception as e:  # the network, mostly: the link notices it too
                 log.debug("delta poll failed: %r", e)
-                t.stopping.wait(1.0)
+                self.stop.wait(1.0)
         if self._http is not None:
             self._http.close()
 
     def poll_once(self, cat: Catalogue, wait: float = WAIT_S) -> int:
         """One long-poll; the deltas applied."""
-        t = self.till
+        core = self.core
         resp = self._client().get("/deltas", params={"after": cat.delta_seq, "wait": wait})
         if resp.status_code == 410:
             log.info("delta feed: too far behind (%s): taking the current snapshot", resp.text)
-            t.fetcher.fetch()  # its SnapshotReady restarts the log (snapshot_installed)
-            t.stopping.wait(5.0)
+            self.take_snapshot()  # its SnapshotReady restarts the log (snapshot_installed)
+            self.stop.wait(5.0)
             return 0
         if resp.status_code != 200:
-            t.stopping.wait(1.0)
+            self.stop.wait(1.0)
             return 0
         applied = 0
         for wire in resp.json().get("deltas", []):
-            if t.catalogue is not cat:
+            if core.catalogue is not cat:
                 break  # a snapshot was installed meanwhile: ask again from it
             try:
                 self.log.apply(cat, wire)
                 applied += 1
             except DeltaRefused as e:
                 self.refused += 1
-                t.error("delta_refused", e.message)
-                t.stopping.wait(min(30.0, 2.0 * self.refused))
+                core.error("delta_refused", e.message)
+                self.stop.wait(min(30.0, 2.0 * self.refused))
                 break
             except OSError as e:
-                t.error("delta_not_saved", f"today's change not saved: {e}")
-                t.stopping.wait(5.0)
+                core.error("delta_not_saved", f"today's change not saved: {e}")
+                self.stop.wait(5.0)
                 break
         if applied:
             self.refused = 0
-            t.bus.publish("catalogue_changed", delta_seq=cat.delta_seq, articles=len(cat.articles))
+            core.publish("catalogue_changed", delta_seq=cat.delta_seq, articles=len(cat.articles))
         return applied
 
 

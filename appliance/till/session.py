@@ -139,7 +139,11 @@ class Till:
         self.events = EventLog.open(self.data_dir, self.till_id, now=self.now)
         self.catalogue = self.snapshots.load()
         #: today's changes of the catalogue, long-polled while online (deltas.py)
-        self.deltas = DeltaFollower(self, version=till_version())
+        self.deltas = DeltaFollower(
+            self, self.config, self.data_dir / "snapshot", tls=self.tls, stop=self.stopping,
+            server_url=lambda: self.server.url, follows=lambda: self.register.reaches_server(),
+            take_snapshot=self.fetch_snapshot, version=till_version(),
+        )  # fmt: skip
         self.deltas.replay()
         api = self.server.api
         self.register = Register(
@@ -389,7 +393,6 @@ class Till:
         self.register.set_price(index, cents, manager)
 
     def discount(self, index: int | None = None, **how: Any) -> None:
-        """`cents` or `percent` off line `index` (None: the sale), `manager` approving."""
         self.register.discount(index, **how)
 
     def void(self, index: int, manager: Any = None) -> None:
@@ -408,14 +411,12 @@ class Till:
         return self.register.card_answer(accepted)
 
     def pay(self, *args: Any, **kw: Any) -> dict[str, Any] | None:
-        """`Register.pay(method, amount, payments)`."""
         return self.register.pay(*args, **kw)
 
     def create_article(self, article: dict[str, Any]) -> dict[str, Any] | None:
         return self.register.create_article(article)
 
     def kitchen(self, *args: Any, **kw: Any) -> dict[str, Any] | None:
-        """`Register.kitchen(table, covers, note, lines, name, reprint)`."""
         return self.register.kitchen(*args, **kw)
 
     def sale_summary(self) -> dict[str, Any]:
