@@ -61,9 +61,9 @@ def build(role: str, cache: Path, out: Path, preseed: Path | None = None) -> dic
     tree = build_slot(role, base, wheel_dir, names[0], work)
     layout = disk.Layout(slot_mib=disk.slot_size_mib(tree))
     rootfs = out / f"{role}-rootfs.ext4"
-    disk.make_ext4(rootfs, "rootfs-a", layout.slot_mib, tree)
+    rootfs_mib = disk.make_rootfs(rootfs, "rootfs-a", tree, layout.slot_mib)
     slot_b = work / "rootfs-b.ext4"
-    disk.make_ext4(slot_b, "rootfs-b", layout.slot_mib, None)
+    disk.make_ext4(slot_b, "rootfs-b", 64, None)  # written whole by the first update
     data_tree = work / "data"
     shutil.rmtree(data_tree, ignore_errors=True)
     data_tree.mkdir()
@@ -85,6 +85,7 @@ def build(role: str, cache: Path, out: Path, preseed: Path | None = None) -> dic
         "compressed_bytes": zst.stat().st_size,
         "rootfs": str(rootfs),
         "slot_mib": layout.slot_mib,
+        "rootfs_mib": rootfs_mib,
         "disk_mib": layout.total_mib,
         "base": str(base),
         "seconds": {
