@@ -51,6 +51,8 @@ def test_the_slot_holds_the_receipts_time_zone_and_no_empty_room(built):
     """The store is made with the receipts' time zone (zoneinfo needs tzdata in the
     slot); the slot's file system, what a bundle carries, is sized to its content."""
     info = built("server")
+    # the tests boot the raw image: built without the .zst to flash
+    assert info["compressed"] is None and not Path(info["image"] + ".zst").exists()
     rootfs = Path(info["rootfs"])
     paris = _debugfs(rootfs, "stat /usr/share/zoneinfo/Europe/Paris")
     assert "Inode:" in paris.stdout, paris.stderr
