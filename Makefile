@@ -63,9 +63,10 @@ fuzz: $(STAMP)
 	AUTONOME_FUZZ_SEED=$${AUTONOME_FUZZ_SEED:-random} $(PY) -m pytest -q -s -o timeout=3600 tests/fuzz
 
 # an appliance disk image (root, Debian 12): build/image/ROLE.img and ROLE.img.zst
+# (NO_COMPRESS=1: no .zst, an image to boot here and make bundles from)
 ROLE ?= till
 image: $(STAMP)
-	$(PY) -m images.build --role $(ROLE)
+	$(PY) -m images.build --role $(ROLE) $(if $(NO_COMPRESS),--no-compress)
 
 # the appliance tests in QEMU: both images, a server VM and a till VM (slow)
 image-test: $(STAMP)

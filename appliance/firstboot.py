@@ -191,10 +191,32 @@ def enrol_with_preseed(data: Path, settings: dict[str, Any], tries: int = 0) -> 
         time.sleep(10)
 
 
-def console(data: Path, settings: dict[str, Any]) -> int:
-    """The headless till on stdin/stdout (the virtio port), after the enrolment."""
+def open_port(path: Path, poll_s: float = 0.5) -> int:
+    """The virtio-serial port `path`, read-write, once the host side holds it open
+    (until then the port reads as ended: poll says POLLHUP). Returns its descriptor."""
+    import select
+    import time
+
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    while True:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        if not any(ev & select.POLLHUP for _fd, ev in poller.poll(int(poll_s * 1000))):
+            return fd
+        time.sleep(poll_s)
+
+
+def console(data: Path, settings: dict[str, Any], port: Path | None = None) -> int:
+    """The headless till on stdin/stdout, or on the virtio port `port` (its stdin and
+    stdout once the host is there), after the enrolment."""
     data.mkdir(parents=True, exist_ok=True)
     why = enrol_with_preseed(data, settings)
+    if port is not None:
+        fd = open_port(port)
+        sys.stdout.flush()
+        os.dup2(fd, 0)
+        os.dup2(fd, 1)
+        os.close(fd)
     if why is not None:
         print(json.dumps({"event": "error", "code": "not_enrolled", "message": why}), flush=True)
         return 1
@@ -215,11 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     ki.add_argument("--preseed", type=Path, default=Path("/boot/efi/autonome.toml"))
     co = sub.add_parser("console", help="the headless till (enrolled with the pre-seed's code)")
     co.add_argument("--data", type=Path, default=Path("/var/lib/autonome/till"))
+    co.add_argument("--port", type=Path, help="a virtio-serial port: stdin and stdout")
     a = p.parse_args(argv)
     if a.command == "firstboot":
         return firstboot(a.role, a.preseed, a.data)
     if a.command == "console":
-        return console(a.data, read_settings(a.data.parent))
+        return console(a.data, read_settings(a.data.parent), a.port)
     from appliance.ui.kiosk import main as kiosk
 
     return kiosk(a.data, read_settings(a.data.parent))

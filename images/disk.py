@@ -53,24 +53,58 @@ class Layout:
         return [1, a, a + self.slot_mib, a + 2 * self.slot_mib]
 
 
-def slot_size_mib(tree: Path) -> int:
-    """Room for the tree and for a bigger update: 1.5 x its size, rounded up to 64 MiB."""
+def tree_usage(tree: Path) -> tuple[int, int]:
+    """(MiB the tree takes, how many files and folders it holds)."""
     out = subprocess.run(
         ["du", "-s", "--block-size=1M", "-x", str(tree)], check=True, capture_output=True, text=True
     )
-    used = int(out.stdout.split()[0])
+    count = subprocess.run(
+        ["find", str(tree), "-xdev"], check=True, capture_output=True, text=True
+    ).stdout.count("\n")
+    return int(out.stdout.split()[0]), count
+
+
+def slot_size_mib(tree: Path) -> int:
+    """The partition of a slot: room for the tree and for a bigger update, 1.5 x its
+    size rounded up to 64 MiB (the file system in it is sized to its content)."""
+    used, _files = tree_usage(tree)
     return max(512, -(-int(used * 1.5 + 128) // 64) * 64)
 
 
-def make_ext4(path: Path, label: str, mib: int, tree: Path | None) -> None:
+def content_size_mib(tree: Path) -> tuple[int, int]:
+    """(MiB, inodes) of a read-only file system that just holds the tree: what an update
+    bundle carries and what its install writes and checks, so no empty room in it."""
+    used, files = tree_usage(tree)
+    return -(-int(used * 1.06 + 48) // 16) * 16, files + files // 10 + 1024
+
+
+def make_ext4(
+    path: Path, label: str, mib: int, tree: Path | None, inodes: int | None = None
+) -> None:
     path.unlink(missing_ok=True)
     run(["truncate", "-s", f"{mib}M", str(path)])
     # GRUB 2.06 reads neither metadata_csum_seed nor orphan_file (mke2fs 1.47's defaults)
     cmd = ["mkfs.ext4", "-q", "-F", "-L", label, "-E", "root_owner=0:0"]
     cmd += ["-O", "^metadata_csum_seed,^orphan_file"]
+    if inodes is not None:  # a file system sized to its tree: no reserve, a small journal
+        cmd += ["-N", str(inodes), "-m", "0", "-J", "size=16"]
     if tree is not None:
         cmd += ["-d", str(tree)]
     run([*cmd, str(path)])
+
+
+def make_rootfs(path: Path, label: str, tree: Path, limit_mib: int) -> int:
+    """The slot's file system from the tree, sized to it (grown if mkfs finds it too
+    small, never past the partition `limit_mib`). Returns its size in MiB."""
+    mib, inodes = content_size_mib(tree)
+    while True:
+        try:
+            make_ext4(path, label, min(mib, limit_mib), tree, inodes)
+            return min(mib, limit_mib)
+        except BuildError:
+            if mib >= limit_mib:
+                raise
+            mib = -(-int(mib * 1.25) // 16) * 16
 
 
 def grubenv_bytes(values: dict[str, str]) -> bytes:
@@ -132,7 +166,7 @@ def assemble(out: Path, layout: Layout, parts: list[Path]) -> None:
 
 def compress(img: Path) -> Path:
     out = img.with_name(img.name + ".zst")
-    run(["zstd", "-q", "-f", "-T0", "-3", "--sparse", str(img), "-o", str(out)])
+    run(["zstd", "-q", "-f", "-T0", "-1", "--sparse", str(img), "-o", str(out)])
     return out
 
 

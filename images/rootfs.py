@@ -12,6 +12,7 @@ Two stages, each cached under the cache folder (never in git):
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import shutil
 import subprocess
@@ -38,12 +39,48 @@ COMMON = [
     "python3",
     "python3-venv",
     "ca-certificates",
+    "tzdata",  # the receipts' time zone (zoneinfo): without it the store cannot be made
     "zstd",
 ]
 TILL = ["libegl1", "libgl1", "libgles2", "libgl1-mesa-dri", "libgbm1", "libmtdev1", "libdrm2"]
 ROLES = ("till", "server")
 # change it when build_base makes another base from the same packages and wheels
 BASE_RECIPE = "mmdebstrap-venv-1"
+# kernel modules no appliance loads (radios, TV tuners, clusters' file systems and
+# fabrics, the kernel's self-tests): left out of the slot, a third of its modules
+UNUSED_MODULES = (
+    "kernel/drivers/net/wireless",
+    "kernel/drivers/media",
+    "kernel/drivers/infiniband",
+    "kernel/drivers/staging",
+    "kernel/drivers/isdn",
+    "kernel/drivers/comedi",
+    "kernel/drivers/scsi/lpfc",
+    "kernel/drivers/scsi/qla2xxx",
+    "kernel/drivers/scsi/mpt3sas",
+    "kernel/drivers/net/ethernet/mellanox",
+    "kernel/drivers/net/ethernet/chelsio",
+    "kernel/drivers/net/ethernet/qlogic",
+    "kernel/drivers/net/ethernet/sfc",
+    "kernel/net/wireless",
+    "kernel/net/mac80211",
+    "kernel/net/bluetooth",
+    "kernel/drivers/bluetooth",
+    "kernel/fs/xfs",
+    "kernel/fs/btrfs",
+    "kernel/fs/ocfs2",
+    "kernel/fs/gfs2",
+    "kernel/fs/ceph",
+    "kernel/fs/nfs",
+    "kernel/fs/nfsd",
+    "kernel/fs/smb",
+    "kernel/fs/f2fs",
+    "kernel/fs/jfs",
+    "kernel/fs/reiserfs",
+    "kernel/fs/nilfs2",
+    "kernel/arch/x86/kvm",
+    "kernel/lib/test_bpf.ko",
+)
 
 
 class BuildError(RuntimeError):
@@ -120,7 +157,9 @@ def base_key(role: str, deps: list[str], sources: list[Path]) -> str:
     h.update(json.dumps([packages(role), deps[1:]]).encode())
     for s in sources:
         h.update(s.read_bytes())
-    h.update(Path(__file__).read_bytes())
+    # the recipe, not this whole file: a change to the slot's steps keeps the base
+    h.update(BASE_RECIPE.encode())
+    h.update(inspect.getsource(build_base).encode())
     return h.hexdigest()[:16]
 
 
@@ -163,6 +202,19 @@ def build_base(role: str, cache: Path, wheel_dir: Path, deps: list[str]) -> Path
     return tar
 
 
+def trim_modules(root: Path, kver: str) -> None:
+    """Leave out the kernel modules of UNUSED_MODULES (the initrd keeps its own copy of
+    what it needs to find the root), then the module index again."""
+    modules = root / "usr" / "lib" / "modules" / kver
+    for rel in UNUSED_MODULES:
+        path = modules / rel
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    run(["chroot", str(root), "depmod", "-a", kver])
+
+
 def build_slot(role: str, base: Path, wheel_dir: Path, wheel: str, work: Path) -> Path:
     """The slot's tree: the base, the autonome wheel, the overlay, the udev rules."""
     root = work / f"rootfs-{role}"
@@ -202,6 +254,7 @@ def build_slot(role: str, base: Path, wheel_dir: Path, wheel: str, work: Path) -
     if not kernels:
         raise BuildError("the rootfs has no kernel in /boot")
     kver = kernels[-1].name.removeprefix("vmlinuz-")
+    trim_modules(root, kver)
     for link, target in (("vmlinuz", f"vmlinuz-{kver}"), ("initrd.img", f"initrd.img-{kver}")):
         (boot / link).unlink(missing_ok=True)
         (boot / link).symlink_to(target)

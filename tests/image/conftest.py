@@ -50,7 +50,7 @@ def built(image_problem, tmp_path_factory):
 
     def get(role: str) -> dict:
         if role not in done:
-            done[role] = build(role, DEFAULT_CACHE, out)
+            done[role] = build(role, DEFAULT_CACHE, out, compress=False)  # boots the raw one
         return done[role]
 
     return get

@@ -72,11 +72,13 @@ def start_server(server_img: Path, till_img: Path, work: Path):
 
 
 def sell(con: qemu.Console, article: str, mode: str) -> dict:
+    """One article sold for cash with the till in `mode` (ONLINE, AUTONOMOUS): its
+    record says the same mode, as the outbox keeps it ("online", "autonomous")."""
     mark = con.mark()
     con.send(cmd="add", article_id=article)
     con.wait("line_added", 60, after=mark)
     con.send(cmd="pay", method="cash")
-    return con.wait("sale_closed", 60, after=mark, mode=mode)
+    return con.wait("sale_closed", 60, after=mark, mode=mode.lower())
 
 
 def test_two_vms_enrol_sell_cut_autonomous_upload_once_and_the_kiosk(built, tmp_path):

@@ -113,3 +113,36 @@ def test_sd_notify_reaches_the_socket_and_is_silent_without_it(tmp_path, monkeyp
     assert sdnotify.watchdog_interval() == 15.0
     monkeypatch.delenv("NOTIFY_SOCKET")
     assert not sdnotify.notify("READY=1")
+
+
+def test_the_console_port_is_opened_read_write_once_its_host_side_is_there(tmp_path):
+    """The headless till's port (a pty here, as the virtio port): opened for both ways,
+    once the other side holds it; what the till writes reaches that side."""
+    import os
+    import pty
+    import threading
+    import time
+
+    from appliance.firstboot import open_port
+
+    master, slave = pty.openpty()
+    path = os.ttyname(slave)
+    os.close(slave)
+    try:
+        got: list[int] = []
+        t = threading.Thread(target=lambda: got.append(open_port(path, poll_s=0.05)))
+        t.start()
+        t.join(5)
+        assert got, "the port was not opened while its other side is there"
+        fd = got[0]
+        os.write(fd, b'{"event": "boot"}\n')
+        deadline = time.monotonic() + 5
+        seen = b""
+        while b"boot" not in seen and time.monotonic() < deadline:
+            seen += os.read(master, 100)
+        assert b'"boot"' in seen
+        os.write(master, b'{"cmd": "quit"}\n')
+        assert b"quit" in os.read(fd, 100)
+        os.close(fd)
+    finally:
+        os.close(master)
