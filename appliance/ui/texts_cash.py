@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from appliance.domain.cash import ACTIONS
+
 from .i18n import _, label_value, money
 
 __all__ = ["cash_lines", "cash_text"]
@@ -12,7 +14,7 @@ __all__ = ["cash_lines", "cash_text"]
 
 def cash_text(code: str, event: dict[str, Any]) -> str | None:
     """The cashier's words for a cash movement's or count's refusal (None: not one)."""
-    if "action" not in event:
+    if event.get("action") not in ACTIONS:  # a sale's edit names its action too
         return None
     texts = {
         "bad_count": _("A count is a whole number of pieces for each note or coin: nothing "
