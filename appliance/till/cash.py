@@ -24,7 +24,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from appliance.domain import SaleError, monotonic_closed_at, verify_pin
+from appliance.domain import SaleError
+from appliance.domain.approval import MANAGER_ROLES, manager_approves
 from appliance.domain.cash import ACTIONS, MANAGER_ACTIONS, close_cash
 
 from .modes import Mode
@@ -94,17 +95,12 @@ class CashDesk:
         with self.lock:
             box = self.outbox
             expected = self.report()["expected_cash"] if action == "count" else None
-            last = datetime.fromisoformat(box.last_closed_at) if box.last_closed_at else None
-            closed_at, behind = monotonic_closed_at(self.now(), last)
             cat = self.core.catalogue
             try:
                 record = close_cash(
                     action,
                     record_id=str(uuid.uuid4()),
                     till_id=self.till_id,
-                    seq=box.last_seq + 1,
-                    prev_hash=box.last_hash,
-                    closed_at=closed_at,
                     cashier_id=cashier["cashier_id"],
                     mode="autonomous" if self.core.mode is Mode.AUTONOMOUS else "online",
                     snapshot_version=cat.version if cat else None,
@@ -113,7 +109,7 @@ class CashDesk:
                     counted=counted,
                     expected=expected,
                     approved_by=approver,
-                    clock_behind=behind,
+                    **box.next_place(self.now()),
                 )
             except SaleError as e:
                 self.core.error(e.code, e.message, action=action)
@@ -139,15 +135,14 @@ class CashDesk:
         the right `pin`; None (refused, said)."""
         cat = self.core.catalogue
         own = cat.cashier(cashier["cashier_id"]) if cat is not None else None
-        if (own or {}).get("role") == "manager":
+        if str((own or {}).get("role") or "") in MANAGER_ROLES:
             return str(cashier["cashier_id"])
         if not manager or not pin:
             what = "taking cash out" if action == "out" else "counting the drawer"
             self.core.error("manager_needed", f"{what} needs a manager's PIN", action=action)
             return None
         row = cat.cashier(str(manager)) if cat is not None else None
-        stored = str((row or {}).get("pin_hash") or "")
-        if row is None or row.get("role") != "manager" or not verify_pin(str(pin), stored):
+        if not manager_approves(row, str(pin)):
             self.core.error("manager_refused", "not a manager, or a wrong PIN", action=action)
             return None
         return str(manager)

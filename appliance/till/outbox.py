@@ -14,12 +14,13 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from appliance.domain import GENESIS
+from appliance.domain import GENESIS, monotonic_closed_at
 from appliance.system.files import atomic_write
 
 from .fsio import read_int
@@ -262,6 +263,20 @@ class Outbox:
         """Whether an unreadable line that names no seq follows sale `seq`: the server
         quarantines it without a seq, so its contiguous seq stops at `seq` for good."""
         return any(e.seq is None and e.after_seq == seq for e in self.kept_aside)
+
+    def next_place(self, wall: datetime) -> dict[str, Any]:
+        """Where the next record (a sale, a refund, a cash movement) goes in the chain:
+        its `seq`, the `prev_hash` it follows, and a `closed_at` never before the last
+        record's (`clock_behind`: the wall clock was behind it). Call it under the lock
+        that appends."""
+        last = datetime.fromisoformat(self.last_closed_at) if self.last_closed_at else None
+        closed_at, behind = monotonic_closed_at(wall, last)
+        return {
+            "seq": self.last_seq + 1,
+            "prev_hash": self.last_hash,
+            "closed_at": closed_at,
+            "clock_behind": behind,
+        }
 
     def last_record(self) -> dict[str, Any] | None:
         """The last sale or refund in the outbox, past the cash control records after it

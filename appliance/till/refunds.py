@@ -27,7 +27,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from appliance.domain import SaleError, monotonic_closed_at, verify_pin
+from appliance.domain import SaleError
+from appliance.domain.approval import MANAGER_ROLES, manager_approves
 from appliance.domain.refund import close_refund, parse_ticket, refundable, ticket_reference
 
 from .client import NotFound, Rejected, ServerError
@@ -187,21 +188,15 @@ class RefundDesk:
             return None
         with self.lock:
             box = self.outbox
-            last = datetime.fromisoformat(box.last_closed_at) if box.last_closed_at else None
-            wall = self.now()
-            closed_at, behind = monotonic_closed_at(wall, last)
             cat = self.core.catalogue
             args = dict(
                 refund_id=str(uuid.uuid4()),
                 till_id=self.till_id,
-                seq=box.last_seq + 1,
-                prev_hash=box.last_hash,
-                closed_at=closed_at,
                 cashier_id=cashier["cashier_id"],
                 mode="autonomous" if self.core.mode is Mode.AUTONOMOUS else "online",
                 snapshot_version=cat.version if cat else None,
                 method=method,
-                clock_behind=behind,
+                **box.next_place(self.now()),
             )
             try:
                 record = close_refund(found["sale"], picks, found["before"], **args)
@@ -246,7 +241,7 @@ class RefundDesk:
             return ""
         cat = self.core.catalogue
         own = cat.cashier(cashier["cashier_id"]) if cat is not None else None
-        if (own or {}).get("role") == "manager":
+        if str((own or {}).get("role") or "") in MANAGER_ROLES:
             return str(cashier["cashier_id"])
         if not manager or not pin:
             self.core.error(
@@ -256,8 +251,7 @@ class RefundDesk:
             )
             return None
         row = cat.cashier(str(manager)) if cat is not None else None
-        stored = str((row or {}).get("pin_hash") or "")
-        if row is None or row.get("role") != "manager" or not verify_pin(str(pin), stored):
+        if not manager_approves(row, str(pin)):
             self.core.error("manager_refused", "not a manager, or a wrong PIN", total=total)
             return None
         return str(manager)

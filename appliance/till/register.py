@@ -29,7 +29,6 @@ from appliance.domain import (
     Sale,
     SaleError,
     close_sale,
-    monotonic_closed_at,
 )
 from appliance.protocol.models import Article
 from appliance.system.crash import crash_point
@@ -351,21 +350,18 @@ class Register:
 
     def _close(self, taken: list[Payment]) -> dict[str, Any] | None:
         box = self.outbox
-        last = datetime.fromisoformat(box.last_closed_at) if box.last_closed_at else None
         wall = self.now()
-        closed_at, behind = monotonic_closed_at(wall, last)
+        place = box.next_place(wall)
+        closed_at, behind = place["closed_at"], place["clock_behind"]
         cat = self.core.catalogue
         record = close_sale(
             self.sale,
             sale_id=str(uuid.uuid4()),
             till_id=self.till_id,
-            seq=box.last_seq + 1,
-            prev_hash=box.last_hash,
-            closed_at=closed_at,
             cashier_id=self.cashier["cashier_id"] if self.cashier else "",
             mode="autonomous" if self.mode is Mode.AUTONOMOUS else "online",
             snapshot_version=cat.version if cat else None,
-            clock_behind=behind,
+            **place,
         )
         crash_point("till_before_append")
         try:
