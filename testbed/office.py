@@ -95,3 +95,25 @@ def chromium(downloads: Path | None = None, width: int = 1280, height: int = 900
             "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
         )
     return driver
+
+
+def page_replaced(element: Any) -> Any:
+    """A wait condition: the page that held `element` has been replaced by the answer.
+
+    Selenium's `staleness_of` only knows StaleElementReferenceException; Chromium
+    also answers "Node with given id does not belong to the document" (a generic
+    WebDriverException) when it catches the node mid-navigation. Both mean gone."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def gone(_driver: Any) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+        return False
+
+    return gone

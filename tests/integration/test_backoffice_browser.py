@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from appliance.processes import ServerProcess, TillProcess
-from testbed.office import CHROMEDRIVER, CHROMIUM
+from testbed.office import CHROMEDRIVER, CHROMIUM, page_replaced
 
 pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
@@ -47,7 +47,6 @@ def browser(downloads):
 
 def _login(browser, server, who="m1", secret="9876"):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(server.url + "/admin/login")
@@ -57,7 +56,7 @@ def _login(browser, server, who="m1", secret="9876"):
     button = browser.find_element(By.ID, "login")
     button.click()
     # the answer's page replaces this one (a click does not wait for it on a busy machine)
-    WebDriverWait(browser, 15).until(staleness_of(button))
+    WebDriverWait(browser, 15).until(page_replaced(button))
 
 
 def _until(check, timeout=10.0):
@@ -134,7 +133,6 @@ def test_an_article_made_in_the_browser_rings_up_on_the_till_then_alone(server, 
 
 def test_the_z_report_closed_and_downloaded(server, browser, downloads):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
     _login(browser, server)
@@ -142,7 +140,7 @@ def test_the_z_report_closed_and_downloaded(server, browser, downloads):
     assert "✔" in browser.find_element(By.ID, "chain").text
     close = browser.find_element(By.ID, "close-day")
     close.click()
-    WebDriverWait(browser, 15).until(staleness_of(close))
+    WebDriverWait(browser, 15).until(page_replaced(close))
     assert "Z report" in browser.find_element(By.ID, "report-title").text
     link = browser.find_element(By.ID, "csv").get_attribute("href")
     browser.find_element(By.ID, "csv").click()
