@@ -16,7 +16,6 @@ recorded. Said: `cash_recorded` (`record`, `expected`), `cash_expected`.
 
 from __future__ import annotations
 
-import errno
 import logging
 import threading
 import uuid
@@ -117,7 +116,7 @@ class CashDesk:
             try:
                 box.append(record)
             except OutboxWriteError as e:
-                why = "the till's disk is full" if e.errno == errno.ENOSPC else e.strerror
+                why = e.why
                 self.core.error("outbox_write_failed", f"{why}: the cash {action} is NOT recorded")
                 return None
         self.core.publish(

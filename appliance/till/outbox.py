@@ -9,6 +9,7 @@ drains at once; autonomous it waits for the upload the cashier confirms.
 from __future__ import annotations
 
 import bisect
+import errno
 import fcntl
 import logging
 import re
@@ -38,6 +39,11 @@ _HASH = re.compile(rb'"hash"\s*:\s*"([0-9a-f]{64})"')
 
 class OutboxWriteError(LogWriteError):
     """The sale could not be made durable: it must stay open on screen."""
+
+    @property
+    def why(self) -> str:
+        """What the cashier is told went wrong, before what it means for the record."""
+        return "the till's disk is full" if self.errno == errno.ENOSPC else str(self.strerror)
 
 
 class OutboxBusy(RuntimeError):

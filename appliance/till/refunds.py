@@ -19,7 +19,6 @@ receipt printer prints its credit note (AVOIR).
 
 from __future__ import annotations
 
-import errno
 import logging
 import threading
 import uuid
@@ -213,7 +212,7 @@ class RefundDesk:
             try:
                 box.append(record)
             except OutboxWriteError as e:
-                why = "the till's disk is full" if e.errno == errno.ENOSPC else e.strerror
+                why = e.why
                 self.core.error(
                     "outbox_write_failed",
                     f"{why}: the refund is NOT recorded; nothing was given back yet",

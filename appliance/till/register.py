@@ -369,7 +369,7 @@ class Register:
         except OutboxWriteError as e:
             for p in taken:
                 self.sale.payments.remove(p)
-            why = "the till's disk is full" if e.errno == errno.ENOSPC else e.strerror
+            why = e.why
             self.error(
                 "outbox_write_failed",
                 f"{why}: the sale is NOT recorded and stays open; "
